@@ -1,0 +1,143 @@
+//! Client options, their defaults and environment variables, validated before any I/O.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::error::{Error, Result};
+
+pub const DEFAULT_BASE_URL: &str = "https://rest-api.argosidentity.com/v3";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The documented per-key cap.
+pub const DEFAULT_RATE_LIMIT: f64 = 5000.0;
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
+
+pub const ENV_API_KEY: &str = "ARGOS_API_KEY";
+pub const ENV_BASE_URL: &str = "ARGOS_BASE_URL";
+
+/// An Add-On API key. Its `Debug` prints a mask, and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Checks the key's shape: non-empty, visible ASCII, no whitespace.
+    pub fn new(key: impl Into<String>) -> Result<Self> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(Error::configuration("api_key is empty"));
+        }
+        if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::configuration(
+                "api_key must be visible ASCII characters without whitespace",
+            ));
+        }
+        Ok(ApiKey(key))
+    }
+
+    /// The secret itself; use it only to authenticate or derive a key.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(****)")
+    }
+}
+
+/// Everything a [`crate::Client`] was built with, after validation.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) api_key: ApiKey,
+    pub(crate) base_url: Url,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) rate_limit: Option<f64>,
+    pub(crate) max_upload_bytes: u64,
+    pub(crate) ca_cert_count: usize,
+    pub(crate) user_agent: String,
+}
+
+impl Config {
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_str().trim_end_matches('/')
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    pub fn rate_limit(&self) -> Option<f64> {
+        self.rate_limit
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_bytes
+    }
+
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// Joins an endpoint path ("faceauth", "faceauth/image") onto the base URL.
+    pub(crate) fn endpoint(&self, path: &str) -> Url {
+        // The base always ends in '/', so `join` appends instead of replacing the last segment.
+        self.base_url
+            .join(path)
+            .expect("endpoint paths are static and valid")
+    }
+}
+
+/// Parses and checks a base URL: https only, a host, no query or fragment.
+pub(crate) fn parse_base_url(raw: &str) -> Result<Url> {
+    let bad = |why: &str| Error::configuration(format!("base_url {why}"));
+    let mut url = Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a valid URL ({e})")))?;
+    if url.scheme() != "https" {
+        return Err(bad(&format!(
+            "must use https:// (got {}://); the ARGOS API refuses plain HTTP",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query string or fragment"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// A positive, finite number of seconds as a `Duration`; bindings pass user floats through it.
+pub fn duration_from_secs(option: &str, secs: f64) -> Result<Duration> {
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(Error::configuration(format!(
+            "{option} must be a positive number of seconds, got {secs}"
+        )));
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Error::configuration(format!("{option} is too large: {secs}")))
+}
+
+pub(crate) fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}

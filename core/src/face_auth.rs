@@ -1,0 +1,351 @@
+//! The four Add-On endpoints: `POST`, `GET`, `DELETE /faceauth` and `GET /faceauth/image`.
+
+use std::collections::VecDeque;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use bytes::Bytes;
+use futures_util::Stream;
+use reqwest::{Method, Url};
+use serde_json::Value;
+
+use crate::client::{Answer, Client, Upload};
+use crate::error::{Error, Result};
+use crate::models::{FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey};
+use crate::retry::Replay;
+use crate::upload::{CheckedImage, FaceImage, ImageFormat};
+use crate::validate;
+
+/// Base64 as the image endpoint may send it: padded or not.
+const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+const LENIENT_BASE64_URL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// A face to compare against an approved ID Check submission.
+#[derive(Clone, Debug)]
+pub struct SubmitRequest {
+    pub submission_id: String,
+    pub face_image: FaceImage,
+    pub user_id: Option<String>,
+    pub cf1: Option<String>,
+    pub cf2: Option<String>,
+    pub cf3: Option<String>,
+}
+
+impl SubmitRequest {
+    pub fn new(submission_id: impl Into<String>, face_image: impl Into<FaceImage>) -> Self {
+        SubmitRequest {
+            submission_id: submission_id.into(),
+            face_image: face_image.into(),
+            user_id: None,
+            cf1: None,
+            cf2: None,
+            cf3: None,
+        }
+    }
+
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    pub fn cf1(mut self, value: impl Into<String>) -> Self {
+        self.cf1 = Some(value.into());
+        self
+    }
+
+    pub fn cf2(mut self, value: impl Into<String>) -> Self {
+        self.cf2 = Some(value.into());
+        self
+    }
+
+    pub fn cf3(mut self, value: impl Into<String>) -> Self {
+        self.cf3 = Some(value.into());
+        self
+    }
+}
+
+/// Filters and paging of `GET /faceauth`. Dates are `YYYY-MM-DD`, both or neither.
+#[derive(Clone, Debug, Default)]
+pub struct ListParams {
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    /// Records per page, 1..=2000 (the API's default is 2000).
+    pub count: Option<i64>,
+    pub next_key: Option<NextKey>,
+}
+
+impl ListParams {
+    pub fn new() -> Self {
+        ListParams::default()
+    }
+
+    /// Accepts anything that prints as `YYYY-MM-DD`, such as `chrono::NaiveDate` or `&str`.
+    pub fn dates(mut self, start: impl ToString, end: impl ToString) -> Self {
+        self.start_date = Some(start.to_string());
+        self.end_date = Some(end.to_string());
+        self
+    }
+
+    pub fn count(mut self, count: i64) -> Self {
+        self.count = Some(count);
+        self
+    }
+
+    pub fn next_key(mut self, key: NextKey) -> Self {
+        self.next_key = Some(key);
+        self
+    }
+
+    fn query(&self, url: &mut Url) -> Result<()> {
+        let range = validate::date_range(self.start_date.as_deref(), self.end_date.as_deref())?;
+        let count = self
+            .count
+            .map(|c| validate::page_size("count", c))
+            .transpose()?;
+        let mut q = url.query_pairs_mut();
+        if let Some((start, end)) = range {
+            q.append_pair("startDate", &start.to_string());
+            q.append_pair("endDate", &end.to_string());
+        }
+        if let Some(count) = count {
+            q.append_pair("count", &count.to_string());
+        }
+        if let Some(key) = &self.next_key {
+            q.append_pair("nextKey_id", &key.auth_id);
+            q.append_pair("nextKey_date", &key.create_time);
+        }
+        Ok(())
+    }
+}
+
+/// The Add-On operations of a [`Client`] (`client.face_auth()`).
+#[derive(Clone, Copy, Debug)]
+pub struct FaceAuth<'a> {
+    client: &'a Client,
+}
+
+impl Client {
+    pub fn face_auth(&self) -> FaceAuth<'_> {
+        FaceAuth { client: self }
+    }
+}
+
+impl FaceAuth<'_> {
+    /// `POST /faceauth`. Never retried once the body may have reached the server.
+    pub async fn submit(&self, request: SubmitRequest) -> Result<FaceAuthResult> {
+        validate::id("submission_id", &request.submission_id)?;
+        let image =
+            CheckedImage::check(request.face_image, self.client.config().max_upload_bytes())?;
+        let mut fields = vec![("submissionId", request.submission_id)];
+        let optional = [
+            ("userId", request.user_id),
+            ("cf1", request.cf1),
+            ("cf2", request.cf2),
+            ("cf3", request.cf3),
+        ];
+        fields.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
+        let upload = Upload { fields, image };
+        let url = self.client.config().endpoint("faceauth");
+        let answer = self
+            .client
+            .execute(Method::POST, url, Replay::OnlyIfUnsent, Some(&upload))
+            .await?;
+        let json = parse_json(&answer)?;
+        FaceAuthResult::from_json(json).map_err(|why| invalid(&answer, why))
+    }
+
+    /// `GET /faceauth?authId=`: one record, or `NotFound` when the API returns none.
+    pub async fn get(&self, auth_id: &str) -> Result<FaceAuthRecord> {
+        validate::id("auth_id", auth_id)?;
+        let mut url = self.client.config().endpoint("faceauth");
+        url.query_pairs_mut().append_pair("authId", auth_id);
+        let answer = self
+            .client
+            .execute(Method::GET, url, Replay::Idempotent, None)
+            .await?;
+        let page =
+            FaceAuthPage::from_json(parse_json(&answer)?).map_err(|why| invalid(&answer, why))?;
+        let mut records = page.records;
+        let position = records
+            .iter()
+            .position(|r| r.auth_id == auth_id)
+            .unwrap_or(0);
+        if records.is_empty() {
+            let request_id = crate::error::request_id(&answer.headers).map(str::to_owned);
+            return Err(Error::record_not_found(auth_id, request_id));
+        }
+        Ok(records.swap_remove(position))
+    }
+
+    /// One page of `GET /faceauth`.
+    pub async fn list_page(&self, params: &ListParams) -> Result<FaceAuthPage> {
+        let mut url = self.client.config().endpoint("faceauth");
+        params.query(&mut url)?;
+        let answer = self
+            .client
+            .execute(Method::GET, url, Replay::Idempotent, None)
+            .await?;
+        FaceAuthPage::from_json(parse_json(&answer)?).map_err(|why| invalid(&answer, why))
+    }
+
+    /// Every record, newest first, fetching pages lazily. `params.count` is the page size.
+    /// The parameters are checked here, before any request.
+    pub fn pager(&self, params: ListParams) -> Result<Pager> {
+        let mut probe = self.client.config().endpoint("faceauth");
+        params.query(&mut probe)?;
+        Ok(Pager {
+            client: self.client.clone(),
+            params,
+            buffered: VecDeque::new(),
+            done: false,
+        })
+    }
+
+    /// [`FaceAuth::pager`] as a `Stream` of records.
+    pub fn list(
+        &self,
+        params: ListParams,
+    ) -> Result<impl Stream<Item = Result<FaceAuthRecord>> + Send + 'static> {
+        let pager = self.pager(params)?;
+        Ok(futures_util::stream::try_unfold(
+            pager,
+            |mut pager| async move { Ok(pager.next_record().await?.map(|record| (record, pager))) },
+        ))
+    }
+
+    /// `GET /faceauth/image`: the decoded image bytes.
+    pub async fn image(&self, auth_id: &str) -> Result<Bytes> {
+        validate::id("auth_id", auth_id)?;
+        let mut url = self.client.config().endpoint("faceauth/image");
+        url.query_pairs_mut().append_pair("authId", auth_id);
+        let answer = self
+            .client
+            .execute(Method::GET, url, Replay::Idempotent, None)
+            .await?;
+        decode_image(&answer.body).map_err(|why| invalid(&answer, why))
+    }
+
+    /// `DELETE /faceauth`: erases the image and personal data; the record stays, marked deleted.
+    pub async fn delete(&self, auth_id: &str) -> Result<()> {
+        validate::id("auth_id", auth_id)?;
+        let mut url = self.client.config().endpoint("faceauth");
+        url.query_pairs_mut().append_pair("authId", auth_id);
+        self.client
+            .execute(Method::DELETE, url, Replay::Idempotent, None)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Walks `GET /faceauth` page by page, following `nextPage_key`.
+#[derive(Debug)]
+pub struct Pager {
+    client: Client,
+    params: ListParams,
+    buffered: VecDeque<FaceAuthRecord>,
+    done: bool,
+}
+
+impl Pager {
+    /// The next page, or `None` after the last one.
+    pub async fn next_page(&mut self) -> Result<Option<FaceAuthPage>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.client.face_auth().list_page(&self.params).await?;
+        match &page.next_key {
+            // A key that does not move would loop forever; treat it as the end.
+            Some(key) if self.params.next_key.as_ref() != Some(key) => {
+                self.params.next_key = Some(key.clone())
+            }
+            _ => self.done = true,
+        }
+        Ok(Some(page))
+    }
+
+    /// The next record, fetching the next page when the current one is used up.
+    pub async fn next_record(&mut self) -> Result<Option<FaceAuthRecord>> {
+        while self.buffered.is_empty() {
+            match self.next_page().await? {
+                Some(page) => self.buffered.extend(page.records),
+                None => return Ok(None),
+            }
+        }
+        Ok(self.buffered.pop_front())
+    }
+}
+
+fn parse_json(answer: &Answer) -> Result<Value> {
+    serde_json::from_slice(&answer.body).map_err(|e| invalid(answer, format!("not JSON ({e})")))
+}
+
+fn invalid(answer: &Answer, why: impl std::fmt::Display) -> Error {
+    Error::invalid_response(answer.status, &answer.headers, &answer.body, why)
+}
+
+/// The image endpoint's body: raw base64, a JSON string, or a `data:` URI (or, leniently, the
+/// image bytes themselves).
+fn decode_image(body: &[u8]) -> std::result::Result<Bytes, String> {
+    if ImageFormat::sniff(body).is_some() {
+        return Ok(Bytes::copy_from_slice(body));
+    }
+    let text =
+        std::str::from_utf8(body).map_err(|_| "the image body is neither text nor an image")?;
+    let mut text = text.trim().to_owned();
+    if text.starts_with('"') {
+        text =
+            serde_json::from_str::<String>(&text).map_err(|e| format!("bad JSON string: {e}"))?;
+    }
+    let payload = match text.strip_prefix("data:") {
+        Some(uri) => uri
+            .split_once(',')
+            .map(|(_, data)| data)
+            .ok_or("a data URI without a comma")?,
+        None => text.as_str(),
+    };
+    let compact: String = payload
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    if compact.is_empty() {
+        return Err("the image body is empty".into());
+    }
+    LENIENT_BASE64
+        .decode(&compact)
+        .or_else(|_| LENIENT_BASE64_URL.decode(&compact))
+        .map(Bytes::from)
+        .map_err(|e| format!("the image is not valid base64: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_encodings() {
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3];
+        let b64 = base64::engine::general_purpose::STANDARD.encode(jpeg);
+        for body in [
+            b64.clone(),
+            format!("\"{b64}\""),
+            format!("data:image/jpeg;base64,{b64}"),
+            format!("{}\n{}\n", &b64[..4], &b64[4..]),
+            b64.trim_end_matches('=').to_owned(),
+        ] {
+            assert_eq!(
+                decode_image(body.as_bytes()).unwrap().as_ref(),
+                jpeg,
+                "{body}"
+            );
+        }
+        assert_eq!(decode_image(&jpeg).unwrap().as_ref(), jpeg);
+        assert!(decode_image(b"not base64 !").is_err());
+        assert!(decode_image(b"").is_err());
+    }
+}

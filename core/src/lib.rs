@@ -1,0 +1,63 @@
+//! Client for the ARGOS Identity Add-On (FaceAuth) API.
+//!
+//! ```no_run
+//! # async fn demo() -> argos_addon::Result<()> {
+//! use argos_addon::{Client, SubmitRequest};
+//!
+//! let client = Client::builder().api_key("my-add-on-key").build()?;
+//! let result = client
+//!     .face_auth()
+//!     .submit(SubmitRequest::new("submission-id", std::path::Path::new("selfie.jpg")))
+//!     .await?;
+//! println!("{} {:?}", result.auth_status, result.score.face_similarity_score);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Everything the Python and Node packages do is implemented here; they only translate.
+
+mod client;
+mod config;
+mod crypto;
+mod error;
+mod face_auth;
+mod logging;
+mod models;
+mod ratelimit;
+mod retry;
+mod upload;
+mod validate;
+mod webhook;
+
+pub use client::{Client, ClientBuilder, USER_AGENT};
+pub use config::{
+    ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL,
+    duration_from_secs,
+};
+pub use crypto::{
+    FACE_AUTH_PAGE, FaceAuthUrlParams, decrypt_query, decrypt_text, encrypt_query, encrypt_text,
+    face_auth_url,
+};
+pub use error::{Error, ErrorKind, MAX_ERROR_BODY_BYTES, Result, StatusDetails};
+pub use face_auth::{FaceAuth, ListParams, Pager, SubmitRequest};
+pub use logging::{ENV_LOG, TARGET as LOG_TARGET};
+pub use models::{
+    APPROVED, FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey, Policy, Score, parse_time,
+};
+pub use retry::MAX_RETRY_AFTER;
+pub use upload::{FaceImage, ImageFormat};
+pub use validate::{MAX_PAGE_SIZE, date as parse_date};
+pub use webhook::{FaceAuthWebhook, WebhookReference, parse_webhook};
+
+/// The README's Rust snippets run as doctests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
+impl Client {
+    /// The hosted Face Auth URL for `params`, encrypted with this client's key.
+    pub fn face_auth_url(&self, params: &FaceAuthUrlParams) -> Result<String> {
+        face_auth_url(params, self.config().api_key.expose())
+    }
+}

@@ -1,0 +1,155 @@
+//! The retry policy of sdk.md: which failures are retried, and how long to wait.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::error::{Error, ErrorKind};
+
+/// A server-sent wait longer than this is not waited for; the error carries it instead.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+const BASE_DELAY_SECS: f64 = 0.5;
+const MAX_DELAY_SECS: f64 = 8.0;
+
+/// Whether a request may be sent again after it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// GET and DELETE: repeating them changes nothing on the server.
+    Idempotent,
+    /// `POST /faceauth`: each arrival creates an authentication and counts against the quota.
+    OnlyIfUnsent,
+}
+
+/// How long to wait before the next attempt, or `None` when the failure must be surfaced.
+pub(crate) fn next_delay(err: &Error, replay: Replay, retry_index: u32) -> Option<Duration> {
+    let retryable = match err.kind() {
+        // Connect failures (DNS, refused, TLS handshake) happen before a byte of the request is sent.
+        // An untrusted certificate will not become trusted by asking again.
+        ErrorKind::Connection | ErrorKind::Timeout if is_certificate_error(err) => false,
+        ErrorKind::Connection | ErrorKind::Timeout => {
+            replay == Replay::Idempotent || is_unsent(err)
+        }
+        // The gateway throttled the call: it never reached the service.
+        ErrorKind::RateLimit => true,
+        _ if err.kind().is_status() => replay == Replay::Idempotent && err.is_retryable_status(),
+        _ => false,
+    };
+    if !retryable {
+        return None;
+    }
+    match err.retry_after() {
+        Some(wait) if wait > MAX_RETRY_AFTER => None,
+        Some(wait) => Some(wait),
+        None => Some(backoff(retry_index)),
+    }
+}
+
+/// `min(0.5 * 2^n, 8)` seconds, minus up to 25 % jitter so clients that failed together spread out.
+pub(crate) fn backoff(retry_index: u32) -> Duration {
+    let base = (BASE_DELAY_SECS * 2f64.powi(retry_index.min(16) as i32)).min(MAX_DELAY_SECS);
+    Duration::from_secs_f64(base * (1.0 - 0.25 * fastrand::f64()))
+}
+
+fn is_unsent(err: &Error) -> bool {
+    use std::error::Error as _;
+    err.source()
+        .and_then(|s| s.downcast_ref::<reqwest::Error>())
+        .is_some_and(reqwest::Error::is_connect)
+}
+
+fn is_certificate_error(err: &Error) -> bool {
+    let mut current = std::error::Error::source(err);
+    while let Some(e) = current {
+        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()?
+                .get_ref()?
+                .downcast_ref()
+        });
+        if matches!(tls, Some(rustls::Error::InvalidCertificate(_))) {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// `Retry-After` as seconds (possibly fractional) or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        assert_eq!(retry_after(&headers("3")), Some(Duration::from_secs(3)));
+        assert_eq!(
+            retry_after(&headers("0.5")),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(retry_after(&headers("-1")), None);
+        assert_eq!(retry_after(&headers("soon")), None);
+        let later = SystemTime::now() + Duration::from_secs(30);
+        let wait = retry_after(&headers(&httpdate::fmt_http_date(later))).unwrap();
+        assert!(wait > Duration::from_secs(28) && wait <= Duration::from_secs(30));
+        let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(30));
+        assert_eq!(retry_after(&headers(&past)), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_downward_jitter() {
+        for (n, full) in [(0, 0.5), (1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (9, 8.0)] {
+            for _ in 0..50 {
+                let d = backoff(n).as_secs_f64();
+                assert!(d <= full && d >= full * 0.75, "retry {n}: {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn status_rules() {
+        let status =
+            |code: u16, body: &str, h: HeaderMap| Error::from_response(code, &h, body.as_bytes());
+        let none = HeaderMap::new;
+        for code in [500, 502, 503, 504] {
+            let err = status(code, "", none());
+            assert!(next_delay(&err, Replay::Idempotent, 0).is_some(), "{code}");
+            assert!(
+                next_delay(&err, Replay::OnlyIfUnsent, 0).is_none(),
+                "{code}"
+            );
+        }
+        let throttled = status(429, r#"{"message":"Too Many Requests"}"#, none());
+        assert!(next_delay(&throttled, Replay::OnlyIfUnsent, 0).is_some());
+        let quota = status(429, r#"{"message":"Limit Exceeded"}"#, none());
+        assert!(next_delay(&quota, Replay::Idempotent, 0).is_none());
+        for code in [400, 403, 404, 413, 501] {
+            let err = status(code, "", none());
+            assert!(next_delay(&err, Replay::Idempotent, 0).is_none(), "{code}");
+        }
+        let long = status(429, "", headers("61"));
+        assert!(next_delay(&long, Replay::Idempotent, 0).is_none());
+        let short = status(429, "", headers("2"));
+        assert_eq!(
+            next_delay(&short, Replay::Idempotent, 0),
+            Some(Duration::from_secs(2))
+        );
+    }
+}

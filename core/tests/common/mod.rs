@@ -1,0 +1,50 @@
+//! Shared set-up for the integration tests: a mock server and a client trusting its CA.
+#![allow(dead_code)]
+
+use argos_addon::{Client, ClientBuilder};
+use argos_addon_mock::{MockOptions, MockServer};
+
+/// A JPEG by its magic bytes; the mock compares bytes, it never decodes them.
+pub fn jpeg(tag: u8) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F'];
+    bytes.extend(std::iter::repeat_n(tag, 64));
+    bytes
+}
+
+pub fn png(tag: u8) -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend(std::iter::repeat_n(tag, 64));
+    bytes
+}
+
+pub fn mock() -> MockServer {
+    MockServer::start(MockOptions::default()).expect("mock starts")
+}
+
+pub fn mock_with(options: MockOptions) -> MockServer {
+    MockServer::start(options).expect("mock starts")
+}
+
+pub fn builder(mock: &MockServer) -> ClientBuilder {
+    Client::builder()
+        .api_key(mock.api_key())
+        .base_url(mock.base_url())
+        .ca_cert_pem(mock.ca_cert_pem())
+}
+
+pub fn client(mock: &MockServer) -> Client {
+    builder(mock).build().expect("client builds")
+}
+
+/// A client that fails fast: no retries.
+pub fn client_no_retries(mock: &MockServer) -> Client {
+    builder(mock).max_retries(0).build().expect("client builds")
+}
+
+/// A mock with one approved submission whose selfie is `jpeg(1)`.
+pub fn seeded() -> (MockServer, Client) {
+    let mock = mock();
+    mock.add_submission("sub0000000001", "approved", Some(jpeg(1)));
+    let client = client(&mock);
+    (mock, client)
+}

@@ -1,0 +1,76 @@
+//! `ARGOS_LOG` prints one line per attempt to stderr, with no key and no query string.
+
+mod common;
+
+use std::process::Command;
+
+use argos_addon_mock::{Fault, MockOptions};
+use common::*;
+
+const SENTINEL: &str = "SENTINELlogKey0123456789abcdefABCDEFGHIJ";
+const CHILD: &str = "ARGOS_TEST_LOG_CHILD";
+
+/// Runs in a child process (see below) so `ARGOS_LOG` is read at the first client build.
+#[tokio::test]
+async fn child_makes_calls() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let mock = mock_with(MockOptions {
+        api_key: Some(SENTINEL.into()),
+        ..Default::default()
+    });
+    let client = client(&mock);
+    mock.inject_fault(Fault::status(503, "busy").header("Retry-After", "0"));
+    client.face_auth().get("hidden-auth-id").await.unwrap_err();
+}
+
+#[test]
+fn argos_log_prints_each_attempt_to_stderr() {
+    for (level, retry_line) in [("info", false), ("debug", true)] {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "child_makes_calls",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("ARGOS_LOG", level)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("GET /v3/faceauth -> 503 ServerError (attempt 1"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("GET /v3/faceauth -> 200 (attempt 2"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("request id "), "{stderr}");
+        assert_eq!(
+            stderr.contains("retrying in"),
+            retry_line,
+            "{level}: {stderr}"
+        );
+        assert!(!stderr.contains(SENTINEL), "key in logs: {stderr}");
+        assert!(
+            !stderr.contains("hidden-auth-id"),
+            "query in logs: {stderr}"
+        );
+    }
+    let quiet = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_makes_calls",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env_remove("ARGOS_LOG")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("/v3/faceauth"));
+}

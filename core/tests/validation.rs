@@ -1,0 +1,136 @@
+//! Bad input and bad configuration fail before any I/O: typed, named, and nothing sent.
+
+mod common;
+
+use std::path::PathBuf;
+
+use argos_addon::{Client, Error, ErrorKind, FaceImage, ListParams, NextKey, SubmitRequest};
+use common::*;
+use futures_util::StreamExt;
+
+fn assert_validation(err: Error, needle: &str) {
+    assert_eq!(err.kind(), ErrorKind::Validation, "{err}");
+    assert!(
+        err.to_string().contains(needle),
+        "{err:?} should mention {needle:?}"
+    );
+}
+
+#[tokio::test]
+async fn each_validation_error_sends_nothing() {
+    let (mock, _) = seeded();
+    let client = builder(&mock).max_upload_bytes(100).build().unwrap();
+    let fa = client.face_auth();
+    let submit = |id: &str, image: FaceImage| fa.submit(SubmitRequest::new(id, image));
+
+    assert_validation(
+        submit("", jpeg(1).into()).await.unwrap_err(),
+        "submission_id is empty",
+    );
+    assert_validation(
+        submit(" \n", jpeg(1).into()).await.unwrap_err(),
+        "submission_id is blank",
+    );
+    assert_validation(submit("s", Vec::new().into()).await.unwrap_err(), "empty");
+    assert_validation(
+        submit("s", b"GIF89a......".to_vec().into())
+            .await
+            .unwrap_err(),
+        "not a JPEG or PNG",
+    );
+    let mut big = jpeg(1);
+    big.resize(101, 0);
+    assert_validation(
+        submit("s", big.into()).await.unwrap_err(),
+        "max_upload_bytes",
+    );
+    let missing = PathBuf::from("/definitely/not/here.jpg");
+    assert_validation(
+        submit("s", missing.into()).await.unwrap_err(),
+        "does not exist",
+    );
+    assert_validation(
+        submit("s", std::env::temp_dir().into()).await.unwrap_err(),
+        "not a regular file",
+    );
+
+    for id in ["", "   "] {
+        assert_validation(fa.get(id).await.unwrap_err(), "auth_id");
+        assert_validation(fa.image(id).await.unwrap_err(), "auth_id");
+        assert_validation(fa.delete(id).await.unwrap_err(), "auth_id");
+    }
+    for count in [0, -1, 2001] {
+        let err = fa
+            .list_page(&ListParams::new().count(count))
+            .await
+            .unwrap_err();
+        assert_validation(err, "count must be between 1 and 2000");
+    }
+    let only_start = ListParams {
+        start_date: Some("2024-01-01".into()),
+        ..Default::default()
+    };
+    assert_validation(fa.list_page(&only_start).await.unwrap_err(), "together");
+    let only_end = ListParams {
+        end_date: Some("2024-01-01".into()),
+        ..Default::default()
+    };
+    assert_validation(fa.list_page(&only_end).await.unwrap_err(), "together");
+    let reversed = ListParams::new().dates("2024-02-01", "2024-01-01");
+    assert_validation(fa.list_page(&reversed).await.unwrap_err(), "after");
+    for bad in ["2024-13-01", "2024-02-30", "01/02/2024", "2024-1-1"] {
+        let err = fa
+            .list_page(&ListParams::new().dates(bad, "2024-12-31"))
+            .await
+            .unwrap_err();
+        assert_validation(err, "YYYY-MM-DD");
+    }
+    assert_validation(fa.list(ListParams::new().count(0)).err().unwrap(), "count");
+    assert_validation("garbage".parse::<NextKey>().unwrap_err(), "next_key");
+
+    assert_eq!(mock.total_requests(), 0);
+}
+
+#[tokio::test]
+async fn list_stream_yields_nothing_after_its_end() {
+    let (_mock, client) = seeded();
+    let mut stream = Box::pin(client.face_auth().list(ListParams::new()).unwrap());
+    assert!(stream.next().await.is_none());
+}
+
+#[test]
+fn configuration_errors() {
+    let conf = |b: argos_addon::ClientBuilder, needle: &str| {
+        let err = b.build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Configuration, "{err}");
+        assert!(
+            err.to_string().contains(needle),
+            "{err} should mention {needle}"
+        );
+    };
+    let key = || Client::builder().api_key("fake-key-0001");
+    conf(key().base_url("http://127.0.0.1:1/v3"), "https://");
+    conf(key().base_url("not a url"), "not a valid URL");
+    conf(key().base_url("https://"), "base_url");
+    conf(key().base_url("https://h/v3?x=1"), "query");
+    conf(key().base_url("https://user:pw@h/v3"), "credentials");
+    conf(Client::builder().api_key(""), "api_key is empty");
+    conf(Client::builder().api_key("has space"), "visible ASCII");
+    conf(Client::builder().api_key("tab\tkey"), "visible ASCII");
+    conf(
+        key().ca_cert_pem("no certificate here"),
+        "holds no certificate",
+    );
+    conf(key().rate_limit(Some(0.0)), "rate_limit");
+    conf(key().rate_limit(Some(f64::NAN)), "rate_limit");
+    conf(key().max_upload_bytes(0), "max_upload_bytes");
+    conf(key().timeout(std::time::Duration::ZERO), "timeout");
+    assert_eq!(
+        argos_addon::duration_from_secs("timeout", -1.0)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Configuration
+    );
+    assert!(argos_addon::duration_from_secs("timeout", 0.25).is_ok());
+    key().rate_limit(None).build().unwrap();
+}

@@ -1,0 +1,112 @@
+//! What a test can arrange and inspect on a running [`MockServer`].
+
+use crate::fault::Fault;
+use crate::limits::{DailyQuota, TokenBucket};
+use crate::recorded::RecordedRequest;
+use crate::records::{FaceAuthRecord, SeedRecord};
+use crate::server::MockServer;
+use crate::state::{ImageEncoding, ListShape, Submission, count_key};
+use crate::verdict::ForcedVerdict;
+
+impl MockServer {
+    /// Adds (or replaces) an ID Check submission that `POST /faceauth` can refer to.
+    ///
+    /// Only `approved` submissions can be authenticated against; an upload is
+    /// approved when its bytes equal `selfie`.
+    pub fn add_submission(&self, submission_id: &str, status: &str, selfie: Option<Vec<u8>>) {
+        let submission = Submission {
+            status: status.to_owned(),
+            selfie,
+        };
+        self.shared
+            .lock()
+            .submissions
+            .insert(submission_id.to_owned(), submission);
+    }
+
+    /// Inserts a FaceAuth record directly and returns its `auth_id`.
+    pub fn add_record(&self, record: SeedRecord) -> String {
+        let mut state = self.shared.lock();
+        let auth_id = record
+            .auth_id
+            .clone()
+            .unwrap_or_else(|| state.new_auth_id());
+        let threshold = self.shared.config.similarity_threshold;
+        let record = FaceAuthRecord::seeded(record, auth_id.clone(), threshold);
+        state.records.insert(auth_id.clone(), record);
+        auth_id
+    }
+
+    /// The stored record with this `auth_id`, including the fields the API does not
+    /// list (scores, fail codes, `userId`, `cf1`..`cf3`, image).
+    pub fn record(&self, auth_id: &str) -> Option<FaceAuthRecord> {
+        self.shared.lock().records.get(auth_id).cloned()
+    }
+
+    /// Queues a verdict for the next successful `POST /faceauth`; each call queues one.
+    pub fn force_next_verdict(&self, verdict: ForcedVerdict) {
+        self.shared.lock().forced.push_back(verdict);
+    }
+
+    /// Appends a fault to the FIFO list that requests consult before anything else.
+    pub fn inject_fault(&self, fault: Fault) {
+        if fault.times > 0 {
+            self.shared.lock().faults.push(fault);
+        }
+    }
+
+    /// Removes all pending faults.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Turns the IP allow-list "explicit deny" on or off.
+    pub fn set_deny(&self, deny: bool) {
+        self.shared.lock().deny = deny;
+    }
+
+    /// Chooses the `GET /faceauth` response shape.
+    pub fn set_list_shape(&self, shape: ListShape) {
+        self.shared.lock().list_shape = shape;
+    }
+
+    /// Chooses how `GET /faceauth/image` packages the base64 image.
+    pub fn set_image_encoding(&self, encoding: ImageEncoding) {
+        self.shared.lock().image_encoding = encoding;
+    }
+
+    /// Replaces the daily quota (`None` = unlimited) and forgets today's usage.
+    pub fn set_daily_quota(&self, quota: Option<u64>) {
+        self.shared.lock().quota = DailyQuota::new(quota);
+    }
+
+    /// Replaces the rate limit (`None` = unlimited) with a full bucket.
+    pub fn set_rate_limit(&self, rate: Option<f64>) {
+        self.shared.lock().bucket = rate.map(TokenBucket::new);
+    }
+
+    /// How many requests arrived for `method` (any case) and `path` relative to
+    /// `/v3`, e.g. `("POST", "/faceauth")`, whatever their outcome.
+    pub fn request_count(&self, method: &str, path: &str) -> u64 {
+        let key = count_key(method, path);
+        self.shared.lock().counts.get(&key).copied().unwrap_or(0)
+    }
+
+    /// How many requests arrived in all.
+    pub fn total_requests(&self) -> u64 {
+        self.shared.lock().requests.len() as u64
+    }
+
+    /// Zeroes all counts and forgets the recorded requests.
+    pub fn reset_counts(&self) {
+        let mut state = self.shared.lock();
+        state.counts.clear();
+        state.requests.clear();
+    }
+
+    /// Every request that arrived since start (or the last [`reset_counts`](Self::reset_counts)),
+    /// in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().requests.clone()
+    }
+}

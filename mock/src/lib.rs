@@ -1,0 +1,45 @@
+//! A local HTTPS mock of the ARGOS Identity Add-On (FaceAuth) REST API.
+//!
+//! [`MockServer::start`] serves `POST`/`GET`/`DELETE /v3/faceauth` and
+//! `GET /v3/faceauth/image` over TLS on `127.0.0.1`, signed by a throw-away CA
+//! whose PEM is available from [`MockServer::ca_cert_pem`]. Besides the routes it
+//! imitates the API Gateway in front of the real service (key check, IP deny,
+//! body limit, throttling, daily quota) and lets tests inject faults, force
+//! verdicts and inspect every request that arrived.
+//!
+//! ```no_run
+//! use argos_addon_mock::{MockOptions, MockServer};
+//!
+//! let server = MockServer::start(MockOptions::default())?;
+//! server.add_submission("sub-1", "approved", Some(b"selfie".to_vec()));
+//! println!("{} {}", server.base_url(), server.api_key());
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod accept;
+mod body;
+mod control;
+mod fault;
+mod gateway;
+mod ids;
+mod limits;
+mod listing;
+mod multipart;
+mod options;
+mod query;
+mod recorded;
+mod records;
+mod response;
+mod routes;
+mod server;
+mod state;
+mod tls;
+mod verdict;
+
+pub use fault::{Fault, FaultAction};
+pub use options::MockOptions;
+pub use recorded::{FormPart, RecordedRequest};
+pub use records::{FaceAuthRecord, SeedRecord};
+pub use server::MockServer;
+pub use state::{ImageEncoding, ListShape};
+pub use verdict::ForcedVerdict;

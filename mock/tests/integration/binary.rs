@@ -1,0 +1,116 @@
+//! The `argos-mock` binary.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+
+use crate::support::{SELFIE, client_for, face_form, json};
+
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("argos-mock-{}-{name}", std::process::id()))
+}
+
+/// Waits up to 5 s for the child to exit, killing it (and failing) otherwise.
+fn wait_briefly(child: &mut Child) -> ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            return exit;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            child.kill().unwrap();
+            panic!("argos-mock did not exit within 5 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn serves_until_stdin_closes() {
+    let selfie = temp_path("selfie.jpg");
+    let ca = temp_path("ca.pem");
+    std::fs::write(&selfie, SELFIE).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
+        .args(["--api-key", "bin-key", "--project-id", "binproject"])
+        .arg("--ca-out")
+        .arg(&ca)
+        .arg("--seed")
+        .arg(format!("sub-bin:approved:{}", selfie.display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let lines: Vec<String> = stdout.lines().take(4).map(Result::unwrap).collect();
+    let base_url = lines[0].strip_prefix("base_url=").unwrap().to_owned();
+    assert!(base_url.starts_with("https://127.0.0.1:") && base_url.ends_with("/v3"));
+    assert_eq!(lines[1..3], ["api_key=bin-key", "project_id=binproject"]);
+    assert_eq!(lines[3], format!("ca_cert={}", ca.display()));
+
+    let client = client_for(&std::fs::read_to_string(&ca).unwrap());
+    let request = client
+        .post(format!("{base_url}/faceauth"))
+        .header("x-api-key", "bin-key")
+        .multipart(face_form("sub-bin", SELFIE));
+    let (status, body) = json(request.send().await.unwrap()).await;
+    assert_eq!(
+        (status, body["auth_status"].as_str()),
+        (StatusCode::OK, Some("approved"))
+    );
+
+    drop(child.stdin.take());
+    assert!(wait_briefly(&mut child).success());
+    let _ = std::fs::remove_file(selfie);
+    let _ = std::fs::remove_file(ca);
+}
+
+#[test]
+fn ctrl_c_stops_the_server() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.starts_with("base_url=https://127.0.0.1:"), "{line}");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    assert!(wait_briefly(&mut child).success(), "stdin is still open");
+}
+
+#[test]
+fn bad_arguments_exit_with_usage() {
+    for args in [
+        &["--port", "http"][..],
+        &["--bogus"],
+        &["--seed", "no-status"],
+        &["--api-key"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("usage: argos-mock"));
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn help_goes_to_stdout() {
+    let output = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("usage: argos-mock"));
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests of the mock over real TLS, with reqwest as the client.
+
+mod binary;
+mod delete;
+mod faults;
+mod gateway;
+mod image;
+mod lifecycle;
+mod listing;
+mod recording;
+mod submit;
+mod support;

@@ -1,0 +1,115 @@
+//! Request counters and the recorded request log.
+
+use argos_addon_mock::FormPart;
+use reqwest::multipart::Part;
+
+use crate::support::{SELFIE, face_form, start, with_query};
+
+#[tokio::test]
+async fn counts_every_arrival_per_route() {
+    let h = start();
+    h.approved_auth().await;
+    h.submit("sub-missing", SELFIE).await;
+    h.get("/faceauth").send().await.unwrap();
+    h.get("/faceauth/image").send().await.unwrap();
+    h.client.get(h.url("/faceauth")).send().await.unwrap();
+    h.get("/elsewhere").send().await.unwrap();
+
+    let server = &h.server;
+    assert_eq!(server.request_count("POST", "/faceauth"), 2);
+    assert_eq!(server.request_count("get", "/faceauth"), 2);
+    assert_eq!(server.request_count("GET", "/faceauth/image"), 1);
+    assert_eq!(server.request_count("GET", "/elsewhere"), 1);
+    assert_eq!(server.request_count("DELETE", "/faceauth"), 0);
+    assert_eq!(server.total_requests(), 6);
+
+    server.reset_counts();
+    assert_eq!(
+        (
+            server.total_requests(),
+            server.request_count("POST", "/faceauth")
+        ),
+        (0, 0)
+    );
+    assert!(server.requests().is_empty());
+    h.get("/faceauth").send().await.unwrap();
+    assert_eq!(server.total_requests(), 1);
+}
+
+#[tokio::test]
+async fn requests_are_recorded_in_order_with_redacted_keys() {
+    let h = start();
+    h.get(&with_query(
+        "/faceauth",
+        &[("startDate", "2026-01-01"), ("endDate", "2026 01 02")],
+    ))
+    .header("user-agent", "argos-test")
+    .send()
+    .await
+    .unwrap();
+    let form = face_form("sub-ok", SELFIE)
+        .text("cf1", "custom")
+        .part("extra", Part::bytes(vec![1, 2, 3]).file_name("x.bin"));
+    h.post_form(form).send().await.unwrap();
+
+    let requests = h.server.requests();
+    assert_eq!(requests.len(), 2);
+    let get = &requests[0];
+    assert_eq!(
+        (get.method.as_str(), get.path.as_str()),
+        ("GET", "/faceauth")
+    );
+    assert_eq!(
+        get.query,
+        [
+            ("startDate".to_owned(), "2026-01-01".to_owned()),
+            ("endDate".to_owned(), "2026 01 02".to_owned()),
+        ]
+    );
+    let header = |name: &str| {
+        get.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("x-api-key"), Some("<redacted>"));
+    assert_eq!(header("user-agent"), Some("argos-test"));
+    assert_eq!((get.body_len, get.form.len()), (0, 0));
+
+    let post = &requests[1];
+    assert_eq!(post.method, "POST");
+    assert!(post.body_len > SELFIE.len());
+    assert_eq!(
+        post.form,
+        [
+            FormPart {
+                name: "submissionId".into(),
+                file_name: None,
+                content_type: None,
+                len: 6,
+                text: Some("sub-ok".into()),
+            },
+            FormPart {
+                name: "faceImage".into(),
+                file_name: Some("selfie.jpg".into()),
+                content_type: Some("image/jpeg".into()),
+                len: SELFIE.len(),
+                text: None,
+            },
+            FormPart {
+                name: "cf1".into(),
+                file_name: None,
+                content_type: None,
+                len: 6,
+                text: Some("custom".into()),
+            },
+            FormPart {
+                name: "extra".into(),
+                file_name: Some("x.bin".into()),
+                content_type: None,
+                len: 3,
+                text: None,
+            },
+        ]
+    );
+}
