@@ -54,6 +54,26 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, for bindings that build their class tables from it.
+    pub const ALL: [ErrorKind; 16] = [
+        ErrorKind::Configuration,
+        ErrorKind::Validation,
+        ErrorKind::Webhook,
+        ErrorKind::Connection,
+        ErrorKind::Timeout,
+        ErrorKind::Status,
+        ErrorKind::BadRequest,
+        ErrorKind::NotFound,
+        ErrorKind::Authentication,
+        ErrorKind::IpNotAllowed,
+        ErrorKind::PayloadTooLarge,
+        ErrorKind::RateLimit,
+        ErrorKind::QuotaExceeded,
+        ErrorKind::Server,
+        ErrorKind::InternalServer,
+        ErrorKind::BadGateway,
+    ];
+
     /// The class raised by the bindings, identical in Python and Node.
     pub fn class_name(self) -> &'static str {
         match self {

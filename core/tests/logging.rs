@@ -25,20 +25,27 @@ async fn child_makes_calls() {
     client.face_auth().get("hidden-auth-id").await.unwrap_err();
 }
 
+fn run_child(level: Option<&str>) -> std::process::Output {
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    child
+        .args([
+            "--exact",
+            "child_makes_calls",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env_remove("ARGOS_LOG");
+    if let Some(level) = level {
+        child.env("ARGOS_LOG", level);
+    }
+    child.output().unwrap()
+}
+
 #[test]
 fn argos_log_prints_each_attempt_to_stderr() {
     for (level, retry_line) in [("info", false), ("debug", true)] {
-        let out = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "child_makes_calls",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD, "1")
-            .env("ARGOS_LOG", level)
-            .output()
-            .unwrap();
+        let out = run_child(Some(level));
         assert!(out.status.success(), "{out:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -61,16 +68,7 @@ fn argos_log_prints_each_attempt_to_stderr() {
             "query in logs: {stderr}"
         );
     }
-    let quiet = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_makes_calls",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .env_remove("ARGOS_LOG")
-        .output()
-        .unwrap();
+    let quiet = run_child(None);
+    assert!(quiet.status.success(), "{quiet:?}");
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("/v3/faceauth"));
 }

@@ -76,11 +76,7 @@ async fn forced_verdicts_and_failure_codes_pass_through() {
         score: Some(97.0),
         fail_codes: vec!["Face_Occluded_fail".into(), "Liveness_new_fail".into()],
     });
-    let result = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap();
+    let result = submit_selfie(&client).await.unwrap();
     assert_eq!(result.auth_status, "rejected");
     assert_eq!(
         result.fail_codes,
@@ -137,11 +133,7 @@ async fn unknown_and_unapproved_submissions_are_typed_errors() {
 #[tokio::test]
 async fn get_in_both_shapes() {
     let (mock, client) = seeded();
-    let submitted = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap();
+    let submitted = submit_selfie(&client).await.unwrap();
     for shape in [ListShape::Wrapper, ListShape::Bare] {
         mock.set_list_shape(shape);
         let record = client
@@ -257,11 +249,7 @@ async fn list_filters_by_date_range() {
 #[tokio::test]
 async fn image_in_each_encoding() {
     let (mock, client) = seeded();
-    let result = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap();
+    let result = submit_selfie(&client).await.unwrap();
     for encoding in [
         ImageEncoding::Raw,
         ImageEncoding::JsonString,
@@ -280,11 +268,7 @@ async fn image_in_each_encoding() {
 #[tokio::test]
 async fn delete_keeps_the_record_marked_deleted_and_drops_the_image() {
     let (_mock, client) = seeded();
-    let result = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap();
+    let result = submit_selfie(&client).await.unwrap();
     let id = &result.authentication_id;
     client.face_auth().delete(id).await.unwrap();
     let record = client.face_auth().get(id).await.unwrap();

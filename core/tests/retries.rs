@@ -20,11 +20,7 @@ async fn throttled_calls_are_retried_after_retry_after_even_for_post() {
             .header("Retry-After", "0")
             .times(2),
     );
-    let result = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap();
+    let result = submit_selfie(&client).await.unwrap();
     assert!(result.approved);
     assert_eq!(mock.request_count("POST", "/faceauth"), 3);
 }
@@ -100,11 +96,7 @@ async fn server_errors_are_retried_on_get_and_delete_only() {
     assert_eq!(mock.request_count("DELETE", "/faceauth"), 2);
 
     mock.inject_fault(Fault::status(502, "").on("POST", "/faceauth"));
-    let err = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap_err();
+    let err = submit_selfie(&client).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BadGateway);
     assert_eq!(
         mock.request_count("POST", "/faceauth"),
@@ -175,11 +167,7 @@ async fn timeouts_are_retried_on_get_but_not_on_post() {
     assert_eq!(mock.request_count("GET", "/faceauth"), 2);
 
     mock.inject_fault(Fault::delay(Duration::from_secs(2)).on("POST", "/faceauth"));
-    let err = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap_err();
+    let err = submit_selfie(&client).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
     assert_eq!(mock.request_count("POST", "/faceauth"), 1);
@@ -196,11 +184,7 @@ async fn a_dropped_connection_is_retried_on_get_but_not_on_post() {
     assert_eq!(mock.request_count("GET", "/faceauth"), 2);
 
     mock.inject_fault(Fault::drop_connection().on("POST", "/faceauth"));
-    let err = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap_err();
+    let err = submit_selfie(&client).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
     assert!(
         std::error::Error::source(&err).is_some(),
@@ -233,11 +217,7 @@ async fn failures_before_sending_are_retried_even_for_post() {
         .base_url(base_url)
         .build()
         .unwrap();
-    let err = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
-        .await
-        .unwrap_err();
+    let err = submit_selfie(&client).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
 }

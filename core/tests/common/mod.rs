@@ -1,7 +1,7 @@
 //! Shared set-up for the integration tests: a mock server and a client trusting its CA.
 #![allow(dead_code)]
 
-use argos_addon::{Client, ClientBuilder};
+use argos_addon::{Client, ClientBuilder, FaceAuthResult, Result, SubmitRequest};
 use argos_addon_mock::{MockOptions, MockServer};
 
 /// A JPEG by its magic bytes; the mock compares bytes, it never decodes them.
@@ -47,4 +47,12 @@ pub fn seeded() -> (MockServer, Client) {
     mock.add_submission("sub0000000001", "approved", Some(jpeg(1)));
     let client = client(&mock);
     (mock, client)
+}
+
+/// Submits `jpeg(1)` against the seeded submission.
+pub async fn submit_selfie(client: &Client) -> Result<FaceAuthResult> {
+    client
+        .face_auth()
+        .submit(SubmitRequest::new("sub0000000001", jpeg(1)))
+        .await
 }
