@@ -134,3 +134,13 @@ fn configuration_errors() {
     assert!(argos_addon::duration_from_secs("timeout", 0.25).is_ok());
     key().rate_limit(None).build().unwrap();
 }
+
+#[tokio::test]
+async fn plain_http_is_refused_before_any_request() {
+    let mock = mock();
+    let http_url = mock.base_url().replacen("https://", "http://", 1);
+    let err = builder(&mock).base_url(http_url).build().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Configuration);
+    assert!(err.to_string().contains("https://"), "{err}");
+    assert_eq!(mock.total_requests(), 0);
+}
