@@ -138,6 +138,16 @@ pub fn duration_from_secs(option: &str, secs: f64) -> Result<Duration> {
         .map_err(|_| Error::configuration(format!("{option} is too large: {secs}")))
 }
 
+/// A whole number of at least `min` for an integer option; bindings pass user integers through it.
+pub fn int_option(option: &str, value: i64, min: i64) -> Result<u64> {
+    if value < min {
+        return Err(Error::configuration(format!(
+            "{option} must be at least {min}, got {value}"
+        )));
+    }
+    Ok(value as u64)
+}
+
 pub(crate) fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

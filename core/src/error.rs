@@ -325,6 +325,12 @@ impl Error {
         self.details().map(|d| d.body.as_str())
     }
 
+    /// The transport reason behind a connection error, as text (`a: b: c`), for bindings to
+    /// attach as their host's exception cause.
+    pub fn cause_chain(&self) -> Option<String> {
+        self.inner.source.as_deref().map(|s| describe_chain(s))
+    }
+
     /// Whether the SDK's retry policy may try this again (independently of the method).
     pub(crate) fn is_retryable_status(&self) -> bool {
         match self.kind() {

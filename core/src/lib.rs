@@ -33,7 +33,7 @@ pub use client::{Client, ClientBuilder, USER_AGENT};
 pub use config::{
     ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL,
-    duration_from_secs,
+    duration_from_secs, int_option,
 };
 pub use crypto::{
     FACE_AUTH_PAGE, FaceAuthUrlParams, decrypt_query, decrypt_text, encrypt_query, encrypt_text,
@@ -41,7 +41,7 @@ pub use crypto::{
 };
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY_BYTES, Result, StatusDetails};
 pub use face_auth::{FaceAuth, ListParams, Pager, SubmitRequest};
-pub use logging::{ENV_LOG, TARGET as LOG_TARGET};
+pub use logging::{ENV_LOG, ExtraLayer, TARGET as LOG_TARGET, init_with_layer as init_logging_with_layer};
 pub use models::{
     APPROVED, FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey, Policy, Score, parse_time,
 };

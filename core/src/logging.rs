@@ -16,25 +16,52 @@ pub const ENV_LOG: &str = "ARGOS_LOG";
 /// The `tracing` target of every record, for applications that route the SDK's logs.
 pub const TARGET: &str = "argos_addon";
 
+/// A `tracing` layer a binding adds beside the stderr printer (e.g. to feed its host's logging).
+pub type ExtraLayer = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
+static INIT: Once = Once::new();
+
 /// Installs a stderr subscriber for the SDK's target when `ARGOS_LOG` asks for one and the
 /// application has not installed its own.
 pub(crate) fn init_from_env() {
-    static INIT: Once = Once::new();
+    init(None);
+}
+
+/// Like the client's own set-up, plus `layer`; a binding calls this once, before any client.
+/// Returns false when logging was already set up (the layer is then not installed).
+pub fn init_with_layer(layer: ExtraLayer) -> bool {
+    init(Some(layer))
+}
+
+fn init(extra: Option<ExtraLayer>) -> bool {
+    let mut ran = false;
     INIT.call_once(|| {
-        let level = match std::env::var(ENV_LOG).map(|v| v.trim().to_ascii_lowercase()) {
-            Ok(v) if v == "debug" => LevelFilter::DEBUG,
-            Ok(v) if v == "info" => LevelFilter::INFO,
-            _ => return,
-        };
+        ran = true;
         use tracing_subscriber::layer::SubscriberExt as _;
         use tracing_subscriber::util::SubscriberInitExt as _;
         use tracing_subscriber::{Layer as _, filter::Targets, fmt};
-        let layer = fmt::layer()
-            .with_writer(std::io::stderr)
-            .with_filter(Targets::new().with_target(TARGET, level));
+        let mut layers: Vec<ExtraLayer> = extra.into_iter().collect();
+        if let Some(level) = env_level() {
+            let stderr = fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(Targets::new().with_target(TARGET, level));
+            layers.push(Box::new(stderr));
+        }
+        if layers.is_empty() {
+            return;
+        }
         // Err: the application already has a subscriber, which receives our events instead.
-        let _ = tracing_subscriber::registry().with(layer).try_init();
+        let _ = tracing_subscriber::registry().with(layers).try_init();
     });
+    ran
+}
+
+fn env_level() -> Option<LevelFilter> {
+    match std::env::var(ENV_LOG).ok()?.trim().to_ascii_lowercase().as_str() {
+        "debug" => Some(LevelFilter::DEBUG),
+        "info" => Some(LevelFilter::INFO),
+        _ => None,
+    }
 }
 
 pub(crate) fn attempt(

@@ -36,6 +36,35 @@ pub enum ImageEncoding {
     DataUri,
 }
 
+impl std::str::FromStr for ListShape {
+    type Err = String;
+
+    /// `"wrapper"` or `"bare"`, the names the Python and Node mocks take.
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "wrapper" => Ok(ListShape::Wrapper),
+            "bare" => Ok(ListShape::Bare),
+            other => Err(format!("list shape must be 'wrapper' or 'bare', got {other:?}")),
+        }
+    }
+}
+
+impl std::str::FromStr for ImageEncoding {
+    type Err = String;
+
+    /// `"raw"`, `"json"` or `"data_uri"`, the names the Python and Node mocks take.
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "raw" => Ok(ImageEncoding::Raw),
+            "json" => Ok(ImageEncoding::JsonString),
+            "data_uri" => Ok(ImageEncoding::DataUri),
+            other => Err(format!(
+                "image encoding must be 'raw', 'json' or 'data_uri', got {other:?}"
+            )),
+        }
+    }
+}
+
 /// Settings fixed at start.
 #[derive(Debug)]
 pub(crate) struct Config {

@@ -1,0 +1,62 @@
+//! Core errors become instances of the pure-Python classes in `argos_addon.errors`.
+
+use pyo3::exceptions::{PyConnectionError, PyTimeoutError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyModule};
+
+use argos_addon::{Error, ErrorKind};
+
+static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    ERRORS
+        .get_or_try_init(py, || py.import("argos_addon.errors").map(Bound::unbind))?
+        .bind(py)
+        .getattr(name)
+}
+
+/// The exception for `err`, with every attribute of sdk.md and the transport cause as `__cause__`.
+pub(crate) fn to_py(py: Python<'_>, err: &Error) -> PyErr {
+    build(py, err).unwrap_or_else(|failure| failure)
+}
+
+/// For futures finishing on a runtime thread.
+pub(crate) fn to_py_attached(err: Error) -> PyErr {
+    Python::attach(|py| to_py(py, &err))
+}
+
+fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("message", err.message())?;
+    if let Some(d) = err.details() {
+        kwargs.set_item("status_code", d.status)?;
+        kwargs.set_item("code", d.code.as_deref())?;
+        kwargs.set_item("trace_id", d.trace_id.as_deref())?;
+        kwargs.set_item("request_id", d.request_id.as_deref())?;
+        kwargs.set_item("retry_after", d.retry_after.map(|r| r.as_secs_f64()))?;
+        kwargs.set_item("body", d.body.as_str())?;
+    }
+    let instance = class(py, err.kind().class_name())?.call((err.to_string(),), Some(&kwargs))?;
+    if let Some(chain) = err.cause_chain() {
+        let cause = match err.kind() {
+            ErrorKind::Timeout => PyTimeoutError::new_err(chain),
+            _ => PyConnectionError::new_err(chain),
+        };
+        instance.setattr("__cause__", cause.value(py))?;
+    }
+    Ok(PyErr::from_value(instance))
+}
+
+/// An error of class `name` raised by the binding itself.
+pub(crate) fn raise(py: Python<'_>, name: &str, message: &str) -> PyErr {
+    class(py, name)
+        .and_then(|c| c.call1((message,)))
+        .map(PyErr::from_value)
+        .unwrap_or_else(|failure| failure)
+}
+
+/// A `ValidationError` for an argument of the wrong type.
+pub(crate) fn validation(py: Python<'_>, message: &str) -> PyErr {
+    raise(py, "ValidationError", message)
+}

@@ -1,0 +1,64 @@
+//! The private module `argos_addon._native`: conversion between Python and the Rust core only.
+
+mod client;
+mod convert;
+mod errors;
+mod logging;
+mod mock;
+mod models;
+mod runtime;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::errors::{to_py, validation};
+
+/// `params` as compact JSON, encrypted the ARGOS way (AES-256-ECB, SHA-256 key, base64).
+#[pyfunction]
+fn encrypt_query(py: Python<'_>, params: &Bound<'_, PyAny>, api_key: &str) -> PyResult<String> {
+    let dict = params
+        .cast::<PyDict>()
+        .map_err(|_| validation(py, "params must be a dict"))?;
+    Ok(argos_addon::encrypt_query(&convert::dict_from_py(dict)?, api_key))
+}
+
+#[pyfunction]
+fn decrypt_query<'py>(py: Python<'py>, ciphertext: &str, api_key: &str) -> PyResult<Bound<'py, PyDict>> {
+    let map = argos_addon::decrypt_query(ciphertext, api_key).map_err(|e| to_py(py, &e))?;
+    convert::map_to_py(py, &map)
+}
+
+#[pyfunction]
+#[pyo3(signature = (body, api_key=None))]
+fn parse_webhook(py: Python<'_>, body: &Bound<'_, PyAny>, api_key: Option<&str>) -> PyResult<models::FaceAuthWebhook> {
+    let bytes: Vec<u8> = match body.cast::<PyString>() {
+        Ok(text) => text.extract::<String>()?.into_bytes(),
+        Err(_) => body
+            .extract()
+            .map_err(|_| validation(py, "body must be bytes or str"))?,
+    };
+    argos_addon::parse_webhook(&bytes, api_key)
+        .map(models::FaceAuthWebhook::from)
+        .map_err(|e| to_py(py, &e))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    argos_addon::init_logging_with_layer(Box::new(logging::PythonLogging));
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_BASE_URL", argos_addon::DEFAULT_BASE_URL)?;
+    m.add("DEFAULT_RATE_LIMIT", argos_addon::DEFAULT_RATE_LIMIT)?;
+    m.add("DEFAULT_MAX_UPLOAD_BYTES", argos_addon::DEFAULT_MAX_UPLOAD_BYTES)?;
+    m.add("DEFAULT_TIMEOUT", argos_addon::DEFAULT_TIMEOUT.as_secs_f64())?;
+    m.add("DEFAULT_CONNECT_TIMEOUT", argos_addon::DEFAULT_CONNECT_TIMEOUT.as_secs_f64())?;
+    m.add("DEFAULT_MAX_RETRIES", argos_addon::DEFAULT_MAX_RETRIES)?;
+    m.add_class::<client::NativeClient>()?;
+    m.add_class::<client::NativePager>()?;
+    m.add_class::<mock::NativeMock>()?;
+    models::register(m)?;
+    m.add_function(wrap_pyfunction!(encrypt_query, m)?)?;
+    m.add_function(wrap_pyfunction!(decrypt_query, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::set_python_log_level, m)?)?;
+    Ok(())
+}

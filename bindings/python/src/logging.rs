@@ -1,0 +1,66 @@
+//! Feeds the core's log records to the `argos_addon` stdlib logger when the application has
+//! configured logging (the Python face sets the level; 0 means off).
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+
+static PYTHON_LEVEL: AtomicU32 = AtomicU32::new(0);
+static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The lowest stdlib level the `argos_addon` logger emits, or 0 when logging is not configured.
+#[pyfunction]
+pub(crate) fn set_python_log_level(level: u32) {
+    PYTHON_LEVEL.store(level, Ordering::Relaxed);
+}
+
+pub(crate) struct PythonLogging;
+
+impl<S: Subscriber> Layer<S> for PythonLogging {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let threshold = PYTHON_LEVEL.load(Ordering::Relaxed);
+        let meta = event.metadata();
+        if threshold == 0 || !meta.target().starts_with(argos_addon::LOG_TARGET) {
+            return;
+        }
+        let level: u32 = match *meta.level() {
+            Level::ERROR => 40,
+            Level::WARN => 30,
+            Level::INFO => 20,
+            Level::DEBUG => 10,
+            Level::TRACE => 5,
+        };
+        if level < threshold {
+            return;
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        // try_attach: during interpreter shutdown a record is dropped rather than crashing.
+        Python::try_attach(|py| {
+            let logger = LOGGER.get_or_try_init(py, || {
+                py.import("logging")?
+                    .call_method1("getLogger", ("argos_addon",))
+                    .map(Bound::unbind)
+            });
+            if let Ok(logger) = logger {
+                let _ = logger.bind(py).call_method1("log", (level, message.0));
+            }
+        });
+    }
+}
+
+/// Keeps only the formatted message, as the stderr printer shows it.
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+"""argos-addon: the client for the ARGOS Identity Add-On (FaceAuth) API.
+
+>>> from argos_addon import Client
+>>> client = Client()                       # reads ARGOS_API_KEY  # doctest: +SKIP
+>>> result = client.face_auth.submit("submission-id", "selfie.jpg")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Union
+
+from . import _native
+from ._client import AsyncClient, AsyncFaceAuth, Client, DateLike, FaceAuth, FaceImage
+from ._native import (
+    FaceAuthPage,
+    FaceAuthRecord,
+    FaceAuthResult,
+    FaceAuthWebhook,
+    Policy,
+    Score,
+    WebhookReference,
+)
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ArgosError,
+    AuthenticationError,
+    BadGatewayError,
+    BadRequestError,
+    ConfigurationError,
+    InternalServerError,
+    IPNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    QuotaExceededError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+    WebhookError,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "Client",
+    "AsyncClient",
+    "FaceAuth",
+    "AsyncFaceAuth",
+    "FaceImage",
+    "DateLike",
+    "FaceAuthResult",
+    "Score",
+    "FaceAuthRecord",
+    "Policy",
+    "FaceAuthPage",
+    "FaceAuthWebhook",
+    "WebhookReference",
+    "encrypt_query",
+    "decrypt_query",
+    "parse_webhook",
+    "ArgosError",
+    "ConfigurationError",
+    "ValidationError",
+    "WebhookError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "NotFoundError",
+    "AuthenticationError",
+    "IPNotAllowedError",
+    "PayloadTooLargeError",
+    "RateLimitError",
+    "QuotaExceededError",
+    "ServerError",
+    "InternalServerError",
+    "BadGatewayError",
+    "__version__",
+]
+
+
+def encrypt_query(params: Dict[str, Any], api_key: str) -> str:
+    """Encrypt ``params`` for an ARGOS ``encrypted=`` query value (compact JSON, keys in order).
+
+    AES-256-ECB with SHA-256(api_key) as the key, PKCS#7, standard base64. URL-encode the result
+    before putting it in a URL (:meth:`Client.face_auth_url` does).
+    """
+    return _native.encrypt_query(params, api_key)
+
+
+def decrypt_query(ciphertext: str, api_key: str) -> Dict[str, Any]:
+    """Reverse :func:`encrypt_query`; a wrong key or corrupt input raises :class:`WebhookError`."""
+    return _native.decrypt_query(ciphertext, api_key)
+
+
+def parse_webhook(body: Union[bytes, str], *, api_key: Optional[str] = None) -> FaceAuthWebhook:
+    """Parse a ``faceAuth`` webhook body (versions 1-3); encrypted ``{"data": ...}`` bodies need
+    ``api_key``. Anything malformed raises :class:`WebhookError`."""
+    return _native.parse_webhook(body, api_key)
