@@ -174,7 +174,11 @@ impl ClientBuilder {
             http = http.tls_certs_merge(certs);
         }
         let http = http.build().map_err(|e| {
-            Error::configuration(format!("cannot set up HTTPS: {}", e.without_url()))
+            let why = crate::error::describe_chain(&e.without_url());
+            match ca_cert_count {
+                0 => Error::configuration(format!("cannot set up HTTPS: {why}")),
+                _ => Error::configuration(format!("ca_cert cannot be used: {why}")),
+            }
         })?;
 
         let config = Config {

@@ -414,7 +414,7 @@ fn chain_has_timeout(err: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// `a: b: c` from the error and its sources, skipping repeats (hyper nests the same text).
-fn describe_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn describe_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import logging
 import os
@@ -40,6 +41,9 @@ DEFAULT_CONNECT_TIMEOUT: float = _native.DEFAULT_CONNECT_TIMEOUT
 DEFAULT_MAX_RETRIES: int = _native.DEFAULT_MAX_RETRIES
 DEFAULT_RATE_LIMIT: float = _native.DEFAULT_RATE_LIMIT
 DEFAULT_MAX_UPLOAD_BYTES: int = _native.DEFAULT_MAX_UPLOAD_BYTES
+
+# Runtime threads must not enter the interpreter once it starts finalizing.
+atexit.register(_native.at_exit)
 
 _USER_AGENT = f"python/{sys.version_info[0]}.{sys.version_info[1]}"
 _logger = logging.getLogger("argos_addon")

@@ -45,6 +45,7 @@ fn parse_webhook(py: Python<'_>, body: &Bound<'_, PyAny>, api_key: Option<&str>)
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     argos_addon::init_logging_with_layer(Box::new(logging::PythonLogging));
+    runtime::quiet_panics_at_exit();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_BASE_URL", argos_addon::DEFAULT_BASE_URL)?;
     m.add("DEFAULT_RATE_LIMIT", argos_addon::DEFAULT_RATE_LIMIT)?;
@@ -60,5 +61,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decrypt_query, m)?)?;
     m.add_function(wrap_pyfunction!(parse_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(logging::set_python_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::at_exit, m)?)?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -98,14 +98,47 @@ where
     }
 }
 
+/// Set by an `atexit` hook: from then on no runtime thread may enter the interpreter, which is
+/// about to be finalized (entering it then aborts the thread with a panic).
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+#[pyfunction]
+pub(crate) fn at_exit() {
+    EXITING.store(true, Ordering::Release);
+}
+
+/// pyo3-async-runtimes hands a cancelled call back to Python from a blocking thread; when that
+/// thread runs after the interpreter is gone, its `Python::attach` panics. The thread just ends
+/// (nothing is shared with it), so once exiting, such panics are not reported. The hook belongs
+/// to this module's copy of std, so other extensions' panics are unaffected.
+pub(crate) fn quiet_panics_at_exit() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !exiting() {
+            report(info);
+        }
+    }));
+}
+
+pub(crate) fn exiting() -> bool {
+    EXITING.load(Ordering::Acquire)
+}
+
 /// `future_into_py` on this module's runtime (pyo3-async-runtimes' own cannot be replaced after
-/// a fork).
+/// a fork). A call still running at interpreter exit never completes instead of entering a
+/// finalizing interpreter.
 pub(crate) fn future_into_py<F, T>(py: Python<'_>, fut: F) -> PyResult<Bound<'_, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'py> IntoPyObject<'py> + Send + 'static,
 {
-    pyo3_async_runtimes::generic::future_into_py::<ForkSafe, F, T>(py, fut)
+    pyo3_async_runtimes::generic::future_into_py::<ForkSafe, _, T>(py, async move {
+        let out = fut.await;
+        if exiting() {
+            std::future::pending::<()>().await;
+        }
+        out
+    })
 }
 
 struct ForkSafe;

@@ -1,0 +1,82 @@
+"""Fixtures: a fresh mock server per test, and one API surface for the sync and async clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+from typing import Any, Callable, Iterator, List
+
+import pytest
+
+import argos_addon
+from argos_addon.testing import MockServer
+
+CONFORMANCE = pathlib.Path(__file__).resolve().parent.parent / "conformance"
+SUBMISSION = "sub0000000001"
+
+
+def jpeg(tag: int = 1, size: int = 64) -> bytes:
+    """JPEG by its magic bytes; the mock compares bytes and never decodes them."""
+    return b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes([tag]) * size
+
+
+def png(tag: int = 2) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + bytes([tag]) * 64
+
+
+def vectors(name: str) -> Any:
+    return json.loads((CONFORMANCE / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def mock() -> Iterator[MockServer]:
+    with MockServer() as server:
+        server.add_submission(SUBMISSION, "approved", jpeg(1))
+        yield server
+
+
+class Api:
+    """The same calls on a sync ``Client`` or an ``AsyncClient`` (each async call in its own
+    ``asyncio.run``, which also proves one AsyncClient survives many event loops)."""
+
+    def __init__(self, client: Any, is_async: bool) -> None:
+        self.client = client
+        self.is_async = is_async
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self.client.face_auth, name)
+        if not self.is_async:
+            return method  # type: ignore[no-any-return]
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            async def run() -> Any:
+                return await method(*args, **kwargs)
+
+            return asyncio.run(run())
+
+        return call
+
+    def list(self, **kwargs: Any) -> List[argos_addon.FaceAuthRecord]:
+        if not self.is_async:
+            return list(self.client.face_auth.list(**kwargs))
+
+        async def collect() -> List[argos_addon.FaceAuthRecord]:
+            return [r async for r in self.client.face_auth.list(**kwargs)]
+
+        return asyncio.run(collect())
+
+
+@pytest.fixture(params=["sync", "async"])
+def make_api(request: pytest.FixtureRequest, mock: MockServer) -> Callable[..., Api]:
+    def make(**options: Any) -> Api:
+        if request.param == "sync":
+            return Api(mock.client(**options), False)
+        return Api(mock.async_client(**options), True)
+
+    return make
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Api]) -> Api:
+    return make_api()
