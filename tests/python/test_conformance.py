@@ -45,7 +45,7 @@ def test_error_mapping(mock: MockServer, case: Dict[str, Any], flavour: str) -> 
     else:
         client = mock.async_client(max_retries=0)
         with pytest.raises(argos_addon.APIStatusError) as info:
-            asyncio.run(client.face_auth.get("some-auth-id"))  # type: ignore[arg-type]
+            asyncio.run(client.face_auth.get("some-auth-id"))
     _check(info.value, case)
 
 

@@ -1,0 +1,141 @@
+"""argos_addon.testing: the mock users run their own tests against."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+import argos_addon
+from argos_addon.testing import MockServer
+
+from conftest import SUBMISSION, jpeg
+
+
+def test_properties_and_clients() -> None:
+    with MockServer(project_id="pid0000001", api_key="fake-key-for-tests-0001") as mock:
+        assert mock.base_url == f"https://127.0.0.1:{mock.port}/v3"
+        assert mock.api_key == "fake-key-for-tests-0001" and mock.project_id == "pid0000001"
+        assert mock.ca_cert_pem.startswith("-----BEGIN CERTIFICATE-----")
+        assert isinstance(mock.client(), argos_addon.Client)
+        assert isinstance(mock.async_client(), argos_addon.AsyncClient)
+        assert "pid0000001" in repr(mock) and mock.api_key not in repr(mock)
+
+
+def test_generated_ids_have_the_documented_shape() -> None:
+    with MockServer() as mock:
+        assert len(mock.api_key) == 40 and mock.api_key.isalnum()
+        assert len(mock.project_id) == 10
+
+
+def test_selfie_from_a_path_and_forced_verdicts(tmp_path: pathlib.Path) -> None:
+    selfie = tmp_path / "me.jpg"
+    selfie.write_bytes(jpeg(5))
+    with MockServer() as mock:
+        mock.add_submission("s-path", selfie=selfie)
+        client = mock.client()
+        assert client.face_auth.submit("s-path", selfie).approved
+        mock.force_next_verdict(status="rejected", score=12.5, fail_codes=["Face_cover_fail"])
+        result = client.face_auth.submit("s-path", selfie)
+        assert result.fail_codes == ["Face_cover_fail"] and result.score.face_similarity_score == 12.5
+        mock.add_submission("s-pending", "pending", jpeg(6))
+        with pytest.raises(argos_addon.BadRequestError):
+            client.face_auth.submit("s-pending", jpeg(6))
+
+
+def test_records_counts_and_requests() -> None:
+    with MockServer() as mock:
+        auth_id = mock.add_record(auth_status="rejected", create_time=datetime.datetime(2024, 1, 2, 3, 4, 5))
+        client = mock.client()
+        record = client.face_auth.get(auth_id)
+        assert record.auth_status == "rejected"
+        assert record.create_time == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+        assert mock.request_count("GET", "/faceauth") == 1 and mock.request_count() == 1
+        request = mock.requests()[-1]
+        assert request["method"] == "GET" and request["path"] == "/faceauth"
+        assert ("authId", auth_id) in request["query"]
+        assert dict(request["headers"])["x-api-key"] == "<redacted>"
+        mock.reset_counts()
+        assert mock.request_count() == 0 and mock.requests() == []
+        with pytest.raises(TypeError):
+            mock.request_count("GET")
+
+
+def test_faults_and_gateway_modes() -> None:
+    with MockServer() as mock:
+        mock.add_submission(SUBMISSION, "approved", jpeg(1))
+        client = mock.client(max_retries=0)
+        mock.fail_next(500, '{"message":"boom"}', times=2, method="GET", path="/faceauth")
+        for _ in range(2):
+            with pytest.raises(argos_addon.InternalServerError):
+                client.face_auth.get("a")
+        mock.fail_next(418, "teapot", method="DELETE", path="/faceauth")
+        with pytest.raises(argos_addon.NotFoundError):
+            client.face_auth.get("a")  # the DELETE fault does not match a GET
+        mock.clear_faults()
+        mock.set_deny()
+        with pytest.raises(argos_addon.IPNotAllowedError):
+            client.face_auth.get("a")
+        mock.set_deny(False)
+        mock.set_daily_quota(1)
+        with pytest.raises(argos_addon.NotFoundError):
+            client.face_auth.get("a")
+        with pytest.raises(argos_addon.QuotaExceededError):
+            client.face_auth.get("a")
+        mock.set_daily_quota(None)
+        mock.set_rate_limit(1)
+        client.face_auth.list_page()
+        with pytest.raises(argos_addon.RateLimitError):
+            client.face_auth.list_page()
+        with pytest.raises(ValueError):
+            mock.set_list_shape("round")
+        with pytest.raises(ValueError):
+            mock.set_image_encoding("hex")
+
+
+def test_a_small_body_limit_gives_413() -> None:
+    with MockServer(max_body_bytes=1024) as mock:
+        mock.add_submission(SUBMISSION, "approved", jpeg(1))
+        with pytest.raises(argos_addon.PayloadTooLargeError):
+            mock.client().face_auth.submit(SUBMISSION, jpeg(1, 4096))
+
+
+def test_a_stopped_mock_refuses_control_calls() -> None:
+    mock = MockServer()
+    mock.close()
+    mock.close()
+    with pytest.raises(ValueError, match="stopped"):
+        mock.add_submission("x")
+
+
+def test_python_dash_m_runs_it_standalone(tmp_path: pathlib.Path) -> None:
+    ca = tmp_path / "ca.pem"
+    selfie = tmp_path / "selfie.jpg"
+    selfie.write_bytes(jpeg(9))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "argos_addon.testing", "--ca-out", str(ca), "--seed", f"{SUBMISSION}:approved:{selfie}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    try:
+        assert proc.stdout is not None
+        lines = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(4))
+        client = argos_addon.Client(api_key=lines["api_key"], base_url=lines["base_url"], ca_cert=lines["ca_cert"])
+        assert client.face_auth.submit(SUBMISSION, selfie).approved
+        assert proc.stdin is not None
+        proc.stdin.close()
+        started = time.monotonic()
+        assert proc.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5
+        with pytest.raises(OSError):
+            urllib.request.urlopen(lines["base_url"], timeout=2)
+    finally:
+        proc.kill()
