@@ -41,7 +41,9 @@ pub use crypto::{
 };
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY_BYTES, Result, StatusDetails};
 pub use face_auth::{FaceAuth, ListParams, Pager, SubmitRequest};
-pub use logging::{ENV_LOG, ExtraLayer, TARGET as LOG_TARGET, init_with_layer as init_logging_with_layer};
+pub use logging::{
+    ENV_LOG, ExtraLayer, TARGET as LOG_TARGET, init_with_layer as init_logging_with_layer,
+};
 pub use models::{
     APPROVED, FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey, Policy, Score, parse_time,
 };

@@ -17,7 +17,8 @@ pub const ENV_LOG: &str = "ARGOS_LOG";
 pub const TARGET: &str = "argos_addon";
 
 /// A `tracing` layer a binding adds beside the stderr printer (e.g. to feed its host's logging).
-pub type ExtraLayer = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+pub type ExtraLayer =
+    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
 
 static INIT: Once = Once::new();
 
@@ -57,7 +58,12 @@ fn init(extra: Option<ExtraLayer>) -> bool {
 }
 
 fn env_level() -> Option<LevelFilter> {
-    match std::env::var(ENV_LOG).ok()?.trim().to_ascii_lowercase().as_str() {
+    match std::env::var(ENV_LOG)
+        .ok()?
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "debug" => Some(LevelFilter::DEBUG),
         "info" => Some(LevelFilter::INFO),
         _ => None,

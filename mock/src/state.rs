@@ -44,7 +44,9 @@ impl std::str::FromStr for ListShape {
         match name {
             "wrapper" => Ok(ListShape::Wrapper),
             "bare" => Ok(ListShape::Bare),
-            other => Err(format!("list shape must be 'wrapper' or 'bare', got {other:?}")),
+            other => Err(format!(
+                "list shape must be 'wrapper' or 'bare', got {other:?}"
+            )),
         }
     }
 }

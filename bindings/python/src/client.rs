@@ -10,8 +10,8 @@ use pyo3::pybacked::PyBackedBytes;
 use tokio::sync::Mutex as AsyncMutex;
 
 use argos_addon::{
-    Client, ClientBuilder, FaceAuthUrlParams, FaceImage, ListParams, NextKey, Pager,
-    SubmitRequest, duration_from_secs, int_option,
+    Client, ClientBuilder, FaceAuthUrlParams, FaceImage, ListParams, NextKey, Pager, SubmitRequest,
+    duration_from_secs, int_option,
 };
 
 use crate::errors::{self, to_py, to_py_attached};
@@ -50,11 +50,19 @@ impl NativeClient {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
         let Some((owner, client)) = current.as_mut() else {
             return Err(Python::attach(|py| {
-                errors::raise(py, "APIConnectionError", "this client is closed; create a new one")
+                errors::raise(
+                    py,
+                    "APIConnectionError",
+                    "this client is closed; create a new one",
+                )
             }));
         };
         if *owner != pid {
-            let fresh = self.builder.clone().build().expect("it built in the parent");
+            let fresh = self
+                .builder
+                .clone()
+                .build()
+                .expect("it built in the parent");
             // The parent's client holds connections driven by threads the child lacks.
             std::mem::forget(std::mem::replace(client, fresh));
             *owner = pid;
@@ -182,7 +190,11 @@ impl NativeClient {
 
     /// Drops the connection pool; later calls raise `APIConnectionError`.
     fn close(&self) {
-        let closed = self.current.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let closed = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         drop(closed);
     }
 
@@ -200,7 +212,10 @@ impl NativeClient {
     ) -> PyResult<FaceAuthResult> {
         let request = submit_request(submission_id, face_image, user_id, cf1, cf2, cf3);
         self.run(py, |c| async move {
-            c.face_auth().submit(request).await.map(FaceAuthResult::from)
+            c.face_auth()
+                .submit(request)
+                .await
+                .map(FaceAuthResult::from)
         })
     }
 
@@ -218,7 +233,10 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = submit_request(submission_id, face_image, user_id, cf1, cf2, cf3);
         self.spawn(py, |c| async move {
-            c.face_auth().submit(request).await.map(FaceAuthResult::from)
+            c.face_auth()
+                .submit(request)
+                .await
+                .map(FaceAuthResult::from)
         })
     }
 
@@ -245,7 +263,10 @@ impl NativeClient {
     ) -> PyResult<FaceAuthPage> {
         let params = list_params(py, start_date, end_date, count, next_key)?;
         self.run(py, |c| async move {
-            c.face_auth().list_page(&params).await.map(FaceAuthPage::from)
+            c.face_auth()
+                .list_page(&params)
+                .await
+                .map(FaceAuthPage::from)
         })
     }
 
@@ -260,7 +281,10 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = list_params(py, start_date, end_date, count, next_key)?;
         self.spawn(py, |c| async move {
-            c.face_auth().list_page(&params).await.map(FaceAuthPage::from)
+            c.face_auth()
+                .list_page(&params)
+                .await
+                .map(FaceAuthPage::from)
         })
     }
 

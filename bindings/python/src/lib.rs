@@ -19,18 +19,29 @@ fn encrypt_query(py: Python<'_>, params: &Bound<'_, PyAny>, api_key: &str) -> Py
     let dict = params
         .cast::<PyDict>()
         .map_err(|_| validation(py, "params must be a dict"))?;
-    Ok(argos_addon::encrypt_query(&convert::dict_from_py(dict)?, api_key))
+    Ok(argos_addon::encrypt_query(
+        &convert::dict_from_py(dict)?,
+        api_key,
+    ))
 }
 
 #[pyfunction]
-fn decrypt_query<'py>(py: Python<'py>, ciphertext: &str, api_key: &str) -> PyResult<Bound<'py, PyDict>> {
+fn decrypt_query<'py>(
+    py: Python<'py>,
+    ciphertext: &str,
+    api_key: &str,
+) -> PyResult<Bound<'py, PyDict>> {
     let map = argos_addon::decrypt_query(ciphertext, api_key).map_err(|e| to_py(py, &e))?;
     convert::map_to_py(py, &map)
 }
 
 #[pyfunction]
 #[pyo3(signature = (body, api_key=None))]
-fn parse_webhook(py: Python<'_>, body: &Bound<'_, PyAny>, api_key: Option<&str>) -> PyResult<models::FaceAuthWebhook> {
+fn parse_webhook(
+    py: Python<'_>,
+    body: &Bound<'_, PyAny>,
+    api_key: Option<&str>,
+) -> PyResult<models::FaceAuthWebhook> {
     let bytes: Vec<u8> = match body.cast::<PyString>() {
         Ok(text) => text.extract::<String>()?.into_bytes(),
         Err(_) => body
@@ -49,9 +60,18 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_BASE_URL", argos_addon::DEFAULT_BASE_URL)?;
     m.add("DEFAULT_RATE_LIMIT", argos_addon::DEFAULT_RATE_LIMIT)?;
-    m.add("DEFAULT_MAX_UPLOAD_BYTES", argos_addon::DEFAULT_MAX_UPLOAD_BYTES)?;
-    m.add("DEFAULT_TIMEOUT", argos_addon::DEFAULT_TIMEOUT.as_secs_f64())?;
-    m.add("DEFAULT_CONNECT_TIMEOUT", argos_addon::DEFAULT_CONNECT_TIMEOUT.as_secs_f64())?;
+    m.add(
+        "DEFAULT_MAX_UPLOAD_BYTES",
+        argos_addon::DEFAULT_MAX_UPLOAD_BYTES,
+    )?;
+    m.add(
+        "DEFAULT_TIMEOUT",
+        argos_addon::DEFAULT_TIMEOUT.as_secs_f64(),
+    )?;
+    m.add(
+        "DEFAULT_CONNECT_TIMEOUT",
+        argos_addon::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
+    )?;
     m.add("DEFAULT_MAX_RETRIES", argos_addon::DEFAULT_MAX_RETRIES)?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativePager>()?;

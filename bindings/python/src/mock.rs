@@ -29,8 +29,18 @@ impl NativeMock {
             .ok_or_else(|| PyValueError::new_err("the mock server is stopped"))
     }
 
-    fn inject(&self, fault: Fault, times: u32, method: Option<String>, path: Option<String>) -> PyResult<()> {
-        let fault = Fault { method, path, ..fault.times(times) };
+    fn inject(
+        &self,
+        fault: Fault,
+        times: u32,
+        method: Option<String>,
+        path: Option<String>,
+    ) -> PyResult<()> {
+        let fault = Fault {
+            method,
+            path,
+            ..fault.times(times)
+        };
         self.with(|s| s.inject_fault(fault))
     }
 }
@@ -97,7 +107,12 @@ impl NativeMock {
         self.port
     }
 
-    fn add_submission(&self, submission_id: &str, status: &str, selfie: Option<Vec<u8>>) -> PyResult<()> {
+    fn add_submission(
+        &self,
+        submission_id: &str,
+        status: &str,
+        selfie: Option<Vec<u8>>,
+    ) -> PyResult<()> {
         self.with(|s| s.add_submission(submission_id, status, selfie))
     }
 
@@ -120,7 +135,12 @@ impl NativeMock {
         self.with(|s| s.add_record(record))
     }
 
-    fn force_next_verdict(&self, status: Option<String>, score: Option<f64>, fail_codes: Vec<String>) -> PyResult<()> {
+    fn force_next_verdict(
+        &self,
+        status: Option<String>,
+        score: Option<f64>,
+        fail_codes: Vec<String>,
+    ) -> PyResult<()> {
         let verdict = ForcedVerdict {
             status,
             score,
@@ -145,17 +165,33 @@ impl NativeMock {
         self.inject(fault, times, method, path)
     }
 
-    fn inject_html_502(&self, times: u32, method: Option<String>, path: Option<String>) -> PyResult<()> {
+    fn inject_html_502(
+        &self,
+        times: u32,
+        method: Option<String>,
+        path: Option<String>,
+    ) -> PyResult<()> {
         self.inject(Fault::html_502(), times, method, path)
     }
 
-    fn inject_delay(&self, seconds: f64, times: u32, method: Option<String>, path: Option<String>) -> PyResult<()> {
+    fn inject_delay(
+        &self,
+        seconds: f64,
+        times: u32,
+        method: Option<String>,
+        path: Option<String>,
+    ) -> PyResult<()> {
         let delay = Duration::try_from_secs_f64(seconds)
             .map_err(|_| PyValueError::new_err("seconds must be a non-negative number"))?;
         self.inject(Fault::delay(delay), times, method, path)
     }
 
-    fn inject_drop(&self, times: u32, method: Option<String>, path: Option<String>) -> PyResult<()> {
+    fn inject_drop(
+        &self,
+        times: u32,
+        method: Option<String>,
+        path: Option<String>,
+    ) -> PyResult<()> {
         self.inject(Fault::drop_connection(), times, method, path)
     }
 

@@ -30,7 +30,9 @@ fn to_dict<'py>(obj: &Bound<'py, PyAny>, fields: &[&str]) -> PyResult<Bound<'py,
     for f in fields {
         let value = obj.getattr(*f)?;
         let value = match value.cast::<PyList>() {
-            Ok(list) => PyList::new(py, list.iter().map(plain).collect::<PyResult<Vec<_>>>()?)?.into_any(),
+            Ok(list) => {
+                PyList::new(py, list.iter().map(plain).collect::<PyResult<Vec<_>>>()?)?.into_any()
+            }
             Err(_) => plain(value)?,
         };
         dict.set_item(*f, value)?;
@@ -71,7 +73,16 @@ pub(crate) struct Score {
     face_cover_score: Option<f64>,
     head_cover_score: Option<f64>,
 }
-describe!(Score, "Score", ["face_similarity_score", "occluded_score", "face_cover_score", "head_cover_score"]);
+describe!(
+    Score,
+    "Score",
+    [
+        "face_similarity_score",
+        "occluded_score",
+        "face_cover_score",
+        "head_cover_score"
+    ]
+);
 
 impl From<argos_addon::Score> for Score {
     fn from(s: argos_addon::Score) -> Self {
@@ -106,7 +117,15 @@ pub(crate) struct FaceAuthResult {
 describe!(
     FaceAuthResult,
     "FaceAuthResult",
-    ["authentication_id", "auth_status", "approved", "score", "create_time", "fail_codes", "rejected_comments"],
+    [
+        "authentication_id",
+        "auth_status",
+        "approved",
+        "score",
+        "create_time",
+        "fail_codes",
+        "rejected_comments"
+    ],
     raw
 );
 
@@ -185,7 +204,16 @@ pub(crate) struct FaceAuthRecord {
 describe!(
     FaceAuthRecord,
     "FaceAuthRecord",
-    ["auth_id", "auth_status", "approved", "create_time", "submit_type", "kyc_submission_id", "policy", "deleted"],
+    [
+        "auth_id",
+        "auth_status",
+        "approved",
+        "create_time",
+        "submit_type",
+        "kyc_submission_id",
+        "policy",
+        "deleted"
+    ],
     raw
 );
 
@@ -231,7 +259,11 @@ pub(crate) struct WebhookReference {
     cf2: Option<String>,
     cf3: Option<String>,
 }
-describe!(WebhookReference, "WebhookReference", ["user_id", "email", "cf1", "cf2", "cf3"]);
+describe!(
+    WebhookReference,
+    "WebhookReference",
+    ["user_id", "email", "cf1", "cf2", "cf3"]
+);
 
 #[pyclass(frozen, eq, module = "argos_addon")]
 #[derive(Clone, PartialEq)]

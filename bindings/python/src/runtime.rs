@@ -52,7 +52,9 @@ pub(crate) fn runtime() -> &'static Runtime {
             Err(winner) => {
                 // Another thread installed one first; ours never ran a task.
                 // SAFETY: `fresh` was never shared.
-                unsafe { Box::from_raw(fresh) }.runtime.shutdown_background();
+                unsafe { Box::from_raw(fresh) }
+                    .runtime
+                    .shutdown_background();
                 current = winner;
             }
         }
