@@ -97,6 +97,8 @@ pub(crate) struct State {
     pub image_encoding: ImageEncoding,
     pub bucket: Option<TokenBucket>,
     pub quota: DailyQuota,
+    /// Bench mode: see [`MockServer::set_bench`](crate::MockServer::set_bench).
+    pub bench: bool,
     last_create_time: Option<DateTime<Utc>>,
 }
 
@@ -155,6 +157,8 @@ impl Shared {
             image_encoding: ImageEncoding::default(),
             bucket: opts.rate_limit.map(TokenBucket::new),
             quota: DailyQuota::new(opts.daily_quota),
+
+            bench: false,
             last_create_time: None,
         };
         Self {

@@ -10,11 +10,13 @@ use tokio::sync::oneshot;
 
 const USAGE: &str = "\
 usage: argos-mock [--port N] [--api-key KEY] [--project-id PID] [--ca-out FILE]
-                  [--seed ID:STATUS[:SELFIE_PATH]]... [--help]
+                  [--seed ID:STATUS[:SELFIE_PATH]]... [--bench] [--help]
 
 Serves a mock ARGOS Add-On (FaceAuth) API on https://127.0.0.1:PORT/v3 and prints
 base_url=, api_key=, project_id= (and ca_cert= with --ca-out) lines on stdout.
 --seed adds an ID Check submission (e.g. sub-1:approved:selfie.jpg); repeatable.
+--bench serves benchmarks: no throttling or quota, nothing recorded or stored, and any
+authId looked up answers a canned approved record.
 The server stops on Ctrl-C or when stdin reaches end of file.";
 
 /// An ID Check submission to add at start.
@@ -29,6 +31,7 @@ struct Args {
     options: MockOptions,
     ca_out: Option<String>,
     seeds: Vec<Seed>,
+    bench: bool,
 }
 
 enum Command {
@@ -52,6 +55,11 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "--project-id" => parsed.options.project_id = Some(value()?),
             "--ca-out" => parsed.ca_out = Some(value()?),
             "--seed" => parsed.seeds.push(parse_seed(&value()?)?),
+            "--bench" => {
+                parsed.bench = true;
+                parsed.options.rate_limit = None;
+                parsed.options.daily_quota = None;
+            }
             other => return Err(format!("unknown argument: {other}")),
         }
     }
@@ -113,6 +121,7 @@ fn run(args: Args) -> Result<(), String> {
             () = std::future::ready(()) => {}
         }
         let server = MockServer::start(args.options).map_err(|e| format!("cannot start: {e}"))?;
+        server.set_bench(args.bench);
         for seed in args.seeds {
             server.add_submission(&seed.id, &seed.status, seed.selfie);
         }

@@ -3,7 +3,7 @@
 use argos_addon_mock::FormPart;
 use reqwest::multipart::Part;
 
-use crate::support::{SELFIE, face_form, start, with_query};
+use crate::support::{SELFIE, face_form, json, start, with_query};
 
 #[tokio::test]
 async fn counts_every_arrival_per_route() {
@@ -112,4 +112,35 @@ async fn requests_are_recorded_in_order_with_redacted_keys() {
             },
         ]
     );
+}
+
+#[tokio::test]
+async fn bench_mode_counts_but_keeps_nothing() {
+    let h = start();
+    h.server.set_bench(true);
+    let (status, body) = h.submit("sub-ok", SELFIE).await;
+    assert_eq!(status, 200);
+    let auth_id = body["authentication_id"].as_str().unwrap().to_owned();
+    assert!(
+        h.server.record(&auth_id).is_none(),
+        "submits are not stored"
+    );
+
+    let (status, body) = json(
+        h.get(&with_query("/faceauth", &[("authId", "any-id")]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let record = &body[0]["data"][0];
+    assert_eq!(
+        (record["auth_id"].as_str(), record["auth_status"].as_str()),
+        (Some("any-id"), Some("approved"))
+    );
+
+    assert_eq!(h.server.request_count("POST", "/faceauth"), 1);
+    assert_eq!(h.server.total_requests(), 2);
+    assert!(h.server.requests().is_empty(), "nothing is recorded");
 }
