@@ -8,12 +8,17 @@ export PYO3_PYTHON := $(PY)
 
 PY_TOOLS := maturin==1.16.0 pytest==9.2.0 pytest-asyncio==1.5.0 pytest-timeout==2.4.0 mypy==2.4.1
 
-.PHONY: all test test-rust test-python lint fmt python-dev
+NODE ?= node
+NPM ?= npm
+# Where node/native.js looks for the addon on this machine (e.g. node/argos-addon.linux-x64-gnu.node).
+NODE_ADDON = node/$(shell $(NODE) node/native.js)
+
+.PHONY: all test test-rust test-python test-node lint fmt python-dev node-addon dist dist-python dist-node check-dist demo demo-python demo-node demo-rust bench
 
 all: test
 
-## Every suite: formatting, lints, the Rust tests, and the Python tests.
-test: lint test-rust test-python
+## Every suite: formatting, lints, the Rust tests, the Python tests and the Node tests.
+test: lint test-rust test-python test-node
 
 $(VENV)/.installed:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +38,66 @@ python-dev: $(VENV)/.installed
 
 test-python: python-dev
 	$(PY) -m pytest -q tests/python
-	$(PY) -m mypy --strict tests/python/typing_check.py
+	$(PY) -m mypy --strict python/argos_addon tests/python examples/quickstart.py
 
 fmt:
 	$(CARGO) fmt --all
+
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Builds the addon (debug, reusing cargo's artefacts: napi's CLI would build everything again for
+## its explicit --target) where node/native.js looks for it; a new file, so a process that has the
+## old one loaded is unaffected.
+node-addon:
+	$(CARGO) build -p argos-addon-node --locked
+	rm -f $(NODE_ADDON)
+	cp target/debug/libargos_addon_node.so $(NODE_ADDON)
+
+## node --test over tests/node, which also runs tsc --strict on the typings.
+test-node: node-addon node_modules/.installed
+	$(NODE) --test tests/node/
+
+## dist/: the manylinux2014 abi3 wheel (built with zig), the sdist, and the npm tarball.
+dist: dist-python dist-node
+
+$(VENV)/.dist-tools: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check ziglang==0.17.1 auditwheel==6.8.2
+	touch $@
+
+dist-python: $(VENV)/.dist-tools
+	rm -f dist/argos_addon-*
+	$(VENV)/bin/maturin build --release --locked --zig --compatibility manylinux2014 --out dist
+	$(VENV)/bin/maturin sdist --out dist
+	$(VENV)/bin/auditwheel show dist/argos_addon-*.whl
+
+## dist/argos-addon-<version>.tgz, holding the release addon for this platform.
+dist-node: node_modules/.installed
+	node_modules/.bin/napi build --platform --release -p argos-addon-node --no-js -o node -- --locked
+	mkdir -p dist
+	rm -f dist/argos-addon-*.tgz
+	$(NPM) pack --pack-destination dist
+
+## Installs dist/ into a fresh venv and an empty npm folder, and runs the quickstarts there.
+check-dist: dist
+	PYTHON=$(PYTHON) scripts/check-dist.sh
+
+## The whole API on the embedded mock, in Python, Node and Rust.
+demo: demo-python demo-node demo-rust
+demo-python: python-dev
+	$(PY) examples/quickstart.py
+demo-node: node-addon node_modules/.installed
+	$(NODE) examples/quickstart.mjs
+demo-rust:
+	$(CARGO) run --quiet --locked -p argos-addon --example quickstart
+
+## Benchmarks against httpx, aiohttp, requests, undici, fetch and axios; writes bench/RESULTS.md.
+BENCH_VENV := .venv-bench
+bench: dist
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check httpx==0.28.1 aiohttp==3.14.5 requests==2.34.2
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/argos_addon-*.whl
+	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error && $(NPM) install --no-save --no-audit --no-fund ../../dist/argos-addon-*.tgz
+	$(CARGO) build --release --locked -p argos-addon --example bench -p argos-addon-mock --bin argos-mock
+	$(PYTHON) bench/run.py

@@ -1,0 +1,147 @@
+// One benchmark run of one Node client; prints a JSON line. Driven by bench/run.py.
+// Clients: argos (argos-addon), undici (undici.request), fetch (global fetch), axios.
+// Every client verifies TLS against the mock's CA and keeps connections alive.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const IN_FLIGHT = 64;
+const UPLOAD_IN_FLIGHT = 16;
+const AUTH_ID = 'bench-auth-id';
+const SUBMISSION = 'bench-submission';
+
+const { values: args } = parseArgs({
+  options: {
+    client: { type: 'string' },
+    workload: { type: 'string' },
+    'base-url': { type: 'string' },
+    ca: { type: 'string' },
+    key: { type: 'string' },
+    image: { type: 'string' },
+    count: { type: 'string', default: '0' },
+  },
+});
+const baseUrl = args['base-url'];
+const ca = readFileSync(args.ca, 'utf8');
+const count = Number(args.count);
+const image = args.image ? readFileSync(args.image) : Buffer.alloc(0);
+const url = `${baseUrl}/faceauth`;
+const getUrl = `${url}?authId=${AUTH_ID}`;
+
+function status(field) {
+  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(field));
+  return Number(line.split(/\s+/)[1]);
+}
+
+function percentile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(Math.floor(sorted.length * q), sorted.length - 1)];
+}
+
+async function latency(call, n) {
+  const micros = [];
+  for (let i = 0; i < n; i++) {
+    const started = process.hrtime.bigint();
+    await call();
+    micros.push(Number(process.hrtime.bigint() - started) / 1e3);
+  }
+  return { p50_us: +percentile(micros, 0.5).toFixed(1), p99_us: +percentile(micros, 0.99).toFixed(1) };
+}
+
+async function rate(call, total, inFlight) {
+  let remaining = total;
+  const worker = async () => {
+    while (remaining > 0) {
+      remaining--;
+      await call();
+    }
+  };
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return { rps: +(total / (Number(process.hrtime.bigint() - started) / 1e9)).toFixed(1) };
+}
+
+async function makeClient(name) {
+  if (name === 'argos') {
+    const { Client } = await import('argos-addon');
+    const client = new Client({ apiKey: args.key, baseUrl, caCert: ca, rateLimit: null });
+    return {
+      get: () => client.faceAuth.get(AUTH_ID),
+      upload: (faceImage = image) => client.faceAuth.submit({ submissionId: SUBMISSION, faceImage }),
+    };
+  }
+  const headers = { 'x-api-key': args.key };
+  const form = () => {
+    const data = new FormData();
+    data.append('submissionId', SUBMISSION);
+    data.append('faceImage', new Blob([image], { type: 'image/jpeg' }), 'face.jpg');
+    return data;
+  };
+  if (name === 'undici') {
+    const { Agent, request } = await import('undici');
+    const dispatcher = new Agent({ connect: { ca }, connections: IN_FLIGHT });
+    const call = async (target, options) => {
+      const response = await request(target, { dispatcher, headers, ...options });
+      if (response.statusCode >= 400) throw new Error(`HTTP ${response.statusCode}`);
+      await response.body.arrayBuffer();
+    };
+    return { get: () => call(getUrl), upload: () => call(url, { method: 'POST', body: form() }) };
+  }
+  if (name === 'fetch') {
+    // Global fetch takes extra roots only from NODE_EXTRA_CA_CERTS, which run.py sets.
+    const call = async (target, options) => {
+      const response = await fetch(target, { headers, ...options });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      await response.arrayBuffer();
+    };
+    return { get: () => call(getUrl), upload: () => call(url, { method: 'POST', body: form() }) };
+  }
+  if (name === 'axios') {
+    const { default: axios } = await import('axios');
+    const https = await import('node:https');
+    const instance = axios.create({
+      headers,
+      httpsAgent: new https.Agent({ ca, keepAlive: true, maxSockets: IN_FLIGHT }),
+      responseType: 'arraybuffer',
+    });
+    return { get: () => instance.get(getUrl), upload: () => instance.post(url, form()) };
+  }
+  throw new Error(`unknown client ${name}`);
+}
+
+const client = await makeClient(args.client);
+await rate(client.get, IN_FLIGHT, IN_FLIGHT); // warm the pool
+let result;
+switch (args.workload) {
+  case 'latency':
+    result = await latency(client.get, count || 2000);
+    break;
+  case 'throughput':
+    result = await rate(client.get, count || 5000, IN_FLIGHT);
+    break;
+  case 'upload':
+    result = await rate(() => client.upload(), count || 500, UPLOAD_IN_FLIGHT);
+    break;
+  case 'big-path':
+  case 'big-memory': {
+    writeFileSync('/proc/self/clear_refs', '5');
+    const before = status('VmRSS:');
+    await client.upload(args.workload === 'big-path' ? resolve(args.image) : image);
+    result = { growth_kib: status('VmHWM:') - before };
+    break;
+  }
+  case 'soak': {
+    const total = count || 100000;
+    // run.py starts node with --expose-gc, so both readings follow a full collection.
+    await rate(client.get, 10000, IN_FLIGHT);
+    globalThis.gc?.();
+    const at10k = status('VmRSS:');
+    await rate(client.get, total - 10000, IN_FLIGHT);
+    globalThis.gc?.();
+    result = { rss_10k_kib: at10k, rss_100k_kib: status('VmRSS:') };
+    break;
+  }
+  default:
+    throw new Error(`unknown workload ${args.workload}`);
+}
+console.log(JSON.stringify(result));

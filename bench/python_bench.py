@@ -1,0 +1,238 @@
+"""One benchmark run of one Python client; prints a JSON line. Driven by bench/run.py.
+
+Clients: argos-sync, argos-async (argos_addon), httpx-sync, httpx-async, aiohttp, requests.
+Every client verifies TLS against the mock's CA and keeps connections alive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import ssl
+import time
+from typing import Any, Awaitable, Callable, Dict, List
+
+IN_FLIGHT = 64
+UPLOAD_IN_FLIGHT = 16
+AUTH_ID = "bench-auth-id"
+SUBMISSION = "bench-submission"
+
+
+def rss_kib(field: str = "VmRSS:") -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise RuntimeError(field)
+
+
+def reset_peak() -> None:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def percentile(values: List[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * q), len(ordered) - 1)]
+
+
+def latency_of(call: Callable[[], Any], count: int) -> Dict[str, float]:
+    micros = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        micros.append((time.perf_counter() - started) * 1e6)
+    return {"p50_us": round(percentile(micros, 0.5), 1), "p99_us": round(percentile(micros, 0.99), 1)}
+
+
+async def alatency_of(call: Callable[[], Awaitable[Any]], count: int) -> Dict[str, float]:
+    micros = []
+    for _ in range(count):
+        started = time.perf_counter()
+        await call()
+        micros.append((time.perf_counter() - started) * 1e6)
+    return {"p50_us": round(percentile(micros, 0.5), 1), "p99_us": round(percentile(micros, 0.99), 1)}
+
+
+async def arate(call: Callable[[], Awaitable[Any]], total: int, in_flight: int) -> Dict[str, float]:
+    remaining = total
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await call()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return {"rps": round(total / (time.perf_counter() - started), 1)}
+
+
+class Env:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.base_url = args.base_url
+        self.ca = os.path.abspath(args.ca)
+        self.key = args.key
+        self.image_path = args.image
+        self.image = open(args.image, "rb").read() if args.image else b""
+        self.count = args.count
+        self.url = f"{self.base_url}/faceauth"
+        self.headers = {"x-api-key": self.key}
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca)
+
+
+def run_argos_sync(env: Env, workload: str) -> Dict[str, Any]:
+    import argos_addon
+
+    client = argos_addon.Client(api_key=env.key, base_url=env.base_url, ca_cert=env.ca, rate_limit=None)
+    for _ in range(20):
+        client.face_auth.get(AUTH_ID)
+    if workload == "latency":
+        return latency_of(lambda: client.face_auth.get(AUTH_ID), env.count or 2000)
+    if workload in ("big-path", "big-memory"):
+        image: Any = env.image_path if workload == "big-path" else env.image
+        reset_peak()
+        before = rss_kib()
+        client.face_auth.submit(SUBMISSION, image)
+        return {"growth_kib": rss_kib("VmHWM:") - before}
+    raise SystemExit(f"argos-sync has no workload {workload}")
+
+
+def run_argos_async(env: Env, workload: str) -> Dict[str, Any]:
+    import argos_addon
+
+    client = argos_addon.AsyncClient(api_key=env.key, base_url=env.base_url, ca_cert=env.ca, rate_limit=None)
+
+    async def main() -> Dict[str, Any]:
+        get = lambda: client.face_auth.get(AUTH_ID)  # noqa: E731
+        await arate(get, IN_FLIGHT, IN_FLIGHT)
+        if workload == "latency":
+            return await alatency_of(get, env.count or 2000)
+        if workload == "throughput":
+            return await arate(get, env.count or 5000, IN_FLIGHT)
+        if workload == "upload":
+            return await arate(lambda: client.face_auth.submit(SUBMISSION, env.image), env.count or 500, UPLOAD_IN_FLIGHT)
+        if workload == "soak":
+            total = env.count or 100_000
+            await arate(get, 10_000, IN_FLIGHT)
+            at_10k = rss_kib()
+            await arate(get, total - 10_000, IN_FLIGHT)
+            return {"rss_10k_kib": at_10k, "rss_100k_kib": rss_kib()}
+        raise SystemExit(f"argos-async has no workload {workload}")
+
+    return asyncio.run(main())
+
+
+def run_httpx_sync(env: Env, workload: str) -> Dict[str, Any]:
+    import httpx
+
+    with httpx.Client(verify=env.ssl_context(), headers=env.headers) as client:
+        get = lambda: client.get(env.url, params={"authId": AUTH_ID}).raise_for_status()  # noqa: E731
+        for _ in range(20):
+            get()
+        if workload == "latency":
+            return latency_of(get, env.count or 2000)
+    raise SystemExit(f"httpx-sync has no workload {workload}")
+
+
+def run_requests(env: Env, workload: str) -> Dict[str, Any]:
+    import requests
+
+    with requests.Session() as session:
+        session.headers.update(env.headers)
+        get = lambda: session.get(env.url, params={"authId": AUTH_ID}, verify=env.ca).raise_for_status()  # noqa: E731
+        for _ in range(20):
+            get()
+        if workload == "latency":
+            return latency_of(get, env.count or 2000)
+    raise SystemExit(f"requests has no workload {workload}")
+
+
+def run_httpx_async(env: Env, workload: str) -> Dict[str, Any]:
+    import httpx
+
+    async def main() -> Dict[str, Any]:
+        limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
+        async with httpx.AsyncClient(verify=env.ssl_context(), headers=env.headers, limits=limits) as client:
+
+            async def get() -> None:
+                (await client.get(env.url, params={"authId": AUTH_ID})).raise_for_status()
+
+            async def upload() -> None:
+                files = {"faceImage": ("face.jpg", env.image, "image/jpeg")}
+                (await client.post(env.url, data={"submissionId": SUBMISSION}, files=files)).raise_for_status()
+
+            await arate(get, IN_FLIGHT, IN_FLIGHT)
+            if workload == "latency":
+                return await alatency_of(get, env.count or 2000)
+            if workload == "throughput":
+                return await arate(get, env.count or 5000, IN_FLIGHT)
+            if workload == "upload":
+                return await arate(upload, env.count or 500, UPLOAD_IN_FLIGHT)
+        raise SystemExit(f"httpx-async has no workload {workload}")
+
+    return asyncio.run(main())
+
+
+def run_aiohttp(env: Env, workload: str) -> Dict[str, Any]:
+    import aiohttp
+
+    async def main() -> Dict[str, Any]:
+        connector = aiohttp.TCPConnector(ssl=env.ssl_context(), limit=IN_FLIGHT)
+        async with aiohttp.ClientSession(connector=connector, headers=env.headers) as session:
+
+            async def get() -> None:
+                async with session.get(env.url, params={"authId": AUTH_ID}) as response:
+                    response.raise_for_status()
+                    await response.read()
+
+            async def upload() -> None:
+                form = aiohttp.FormData()
+                form.add_field("submissionId", SUBMISSION)
+                form.add_field("faceImage", env.image, filename="face.jpg", content_type="image/jpeg")
+                async with session.post(env.url, data=form) as response:
+                    response.raise_for_status()
+                    await response.read()
+
+            await arate(get, IN_FLIGHT, IN_FLIGHT)
+            if workload == "latency":
+                return await alatency_of(get, env.count or 2000)
+            if workload == "throughput":
+                return await arate(get, env.count or 5000, IN_FLIGHT)
+            if workload == "upload":
+                return await arate(upload, env.count or 500, UPLOAD_IN_FLIGHT)
+        raise SystemExit(f"aiohttp has no workload {workload}")
+
+    return asyncio.run(main())
+
+
+CLIENTS: Dict[str, Callable[[Env, str], Dict[str, Any]]] = {
+    "argos-sync": run_argos_sync,
+    "argos-async": run_argos_async,
+    "httpx-sync": run_httpx_sync,
+    "httpx-async": run_httpx_async,
+    "aiohttp": run_aiohttp,
+    "requests": run_requests,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--client", choices=sorted(CLIENTS), required=True)
+    parser.add_argument("--workload", required=True)
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--ca", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--image")
+    parser.add_argument("--count", type=int, default=0)
+    args = parser.parse_args()
+    os.environ.pop("ARGOS_LOG", None)
+    print(json.dumps(CLIENTS[args.client](Env(args), args.workload)))
+
+
+if __name__ == "__main__":
+    main()

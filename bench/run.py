@@ -1,0 +1,224 @@
+"""`make bench`: argos-addon against the clients users would otherwise pick, side by side.
+
+One mock server (`argos-mock --bench`, release build, HTTPS with its own CA) serves every client
+in turn; each figure is the median of RUNS runs, each run a fresh process; results and ratios go
+to bench/RESULTS.md. Expects `make dist` to have run (the Makefile does) and the bench-only
+environments: .venv-bench (peers: httpx, aiohttp, requests) and bench/node (undici, axios).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+PYTHON = str(ROOT / ".venv-bench" / "bin" / "python")
+NODE_DIR = ROOT / "bench" / "node"
+RUST_BENCH = str(ROOT / "target" / "release" / "examples" / "bench")
+MOCK = str(ROOT / "target" / "release" / "argos-mock")
+
+# (language, client, workloads)
+CLIENTS: List[Tuple[str, str, List[str]]] = [
+    ("rust", "core", ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]),
+    ("python", "argos-sync", ["latency", "big-path", "big-memory"]),
+    ("python", "argos-async", ["latency", "throughput", "upload", "soak"]),
+    ("python", "aiohttp", ["latency", "throughput", "upload"]),
+    ("python", "httpx-async", ["latency", "throughput", "upload"]),
+    ("python", "httpx-sync", ["latency"]),
+    ("python", "requests", ["latency"]),
+    ("node", "argos", ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]),
+    ("node", "undici", ["latency", "throughput", "upload"]),
+    ("node", "fetch", ["latency", "throughput", "upload"]),
+    ("node", "axios", ["latency", "throughput", "upload"]),
+]
+
+
+class Mock:
+    def __init__(self, workdir: Path) -> None:
+        self.ca = workdir / "ca.pem"
+        self.proc = subprocess.Popen(
+            [MOCK, "--bench", "--ca-out", str(self.ca), "--seed", "bench-submission:approved"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        lines = dict(self.proc.stdout.readline().strip().split("=", 1) for _ in range(4))
+        self.base_url, self.key = lines["base_url"], lines["api_key"]
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def images(workdir: Path) -> Dict[str, Path]:
+    made = {}
+    for name, size in (("upload", 200 * 1024), ("big", 5 * 1024 * 1024)):
+        path = workdir / f"{name}.jpg"
+        path.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(size - 4))
+        made[name] = path
+    return made
+
+
+def command(language: str, client: str, workload: str, mock: Mock, image: Optional[Path]) -> List[str]:
+    common = ["--base-url", mock.base_url, "--ca", str(mock.ca), "--key", mock.key, "--workload", workload]
+    if image is not None:
+        common += ["--image", str(image)]
+    if language == "rust":
+        return [RUST_BENCH, *common]
+    if language == "python":
+        return [PYTHON, str(ROOT / "bench" / "python_bench.py"), "--client", client, *common]
+    return ["node", "--expose-gc", str(NODE_DIR / "bench.mjs"), "--client", client, *common]
+
+
+def run_once(argv: List[str], mock: Mock) -> Dict[str, float]:
+    env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(mock.ca)}
+    env.pop("ARGOS_LOG", None)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env, cwd=NODE_DIR)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{shlex.join(argv)} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def startup_ms(argv: List[str], baseline: List[str], runs: int = 15) -> float:
+    """Median wall time of `argv` minus that of `baseline` (the bare interpreter)."""
+
+    def median_ms(cmd: List[str]) -> float:
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, cwd=NODE_DIR)
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
+
+    return median_ms(argv) - median_ms(baseline)
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
+    mem_kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem_kib // 1024 // 1024} GiB, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, Node {node}; the mock shares the cores with the client"
+    )
+
+
+def main() -> None:
+    results: Dict[Tuple[str, str, str], List[Dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        pictures = images(workdir)
+        mock = Mock(workdir)
+        try:
+            for run in range(RUNS):
+                for language, client, workloads in CLIENTS:
+                    for workload in workloads:
+                        image = pictures["big"] if workload.startswith("big") else pictures["upload"] if workload == "upload" else None
+                        figures = run_once(command(language, client, workload, mock, image), mock)
+                        results.setdefault((language, client, workload), []).append(figures)
+                        print(f"run {run + 1}/{RUNS} {language:6} {client:12} {workload:10} {figures}", flush=True)
+        finally:
+            mock.close()
+    imports = {
+        ("python", "argos-addon"): startup_ms([PYTHON, "-c", "import argos_addon"], [PYTHON, "-c", "pass"]),
+        ("node", "argos-addon"): startup_ms(["node", "-e", "require('argos-addon')"], ["node", "-e", ""]),
+    }
+    report = render(results, imports)
+    (ROOT / "bench" / "RESULTS.md").write_text(report)
+    print(report)
+
+
+def median(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], key: Tuple[str, str, str], field: str) -> Optional[float]:
+    runs = results.get(key)
+    return statistics.median(r[field] for r in runs) if runs else None
+
+
+def render(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], imports: Dict[Tuple[str, str], float]) -> str:
+    m = lambda lang, client, workload, field: median(results, (lang, client, workload), field)  # noqa: E731
+    out = [
+        "# Benchmarks",
+        "",
+        f"Produced by `make bench` (`python3 bench/run.py`, {RUNS} runs, medians) on "
+        f"{time.strftime('%Y-%m-%d', time.gmtime())}.",
+        f"Machine: {machine()}.",
+        "",
+        "Workloads: (a) sequential `GET /faceauth?authId=` latency; (b) the same GET with 64 in flight;",
+        "(c) `POST /faceauth` with a 200 KB JPEG, 16 in flight; (d) one 5 MB upload, peak RSS growth;",
+        "(e) import / require time; (f) 100,000 GETs in one process, RSS at 10k and 100k.",
+        "Ratios are ours ÷ theirs for rates, theirs ÷ ours for latencies (above 1 = we are faster).",
+        "",
+        "| language | client | (a) p50 µs | (a) p99 µs | (b) req/s | (c) req/s |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    fmt = lambda v: "–" if v is None else f"{v:,.0f}"  # noqa: E731
+    for language, client, _ in CLIENTS:
+        out.append(
+            f"| {language} | {client} | {fmt(m(language, client, 'latency', 'p50_us'))} | "
+            f"{fmt(m(language, client, 'latency', 'p99_us'))} | {fmt(m(language, client, 'throughput', 'rps'))} | "
+            f"{fmt(m(language, client, 'upload', 'rps'))} |"
+        )
+    checks: List[Tuple[str, Optional[float], float]] = []
+
+    def rate_ratio(ours: Tuple[str, str], theirs: Tuple[str, str], workload: str) -> Optional[float]:
+        a, b = m(*ours, workload, "rps"), m(*theirs, workload, "rps")
+        return None if a is None or b is None else a / b
+
+    def latency_ratio(ours: Tuple[str, str], theirs: Tuple[str, str]) -> Optional[float]:
+        a, b = m(*ours, "latency", "p50_us"), m(*theirs, "latency", "p50_us")
+        return None if a is None or b is None else b / a
+
+    py_async, py_sync, node, core = ("python", "argos-async"), ("python", "argos-sync"), ("node", "argos"), ("rust", "core")
+    checks += [
+        ("Python AsyncClient (b) vs aiohttp ≥ 2×", rate_ratio(py_async, ("python", "aiohttp"), "throughput"), 2.0),
+        ("Python AsyncClient (b) vs httpx.AsyncClient ≥ 4×", rate_ratio(py_async, ("python", "httpx-async"), "throughput"), 4.0),
+        ("Python AsyncClient (c) vs aiohttp ≥ 1.5×", rate_ratio(py_async, ("python", "aiohttp"), "upload"), 1.5),
+        ("Python Client (a) p50 vs aiohttp ≥ 1× (p50 ≤ aiohttp's)", latency_ratio(py_sync, ("python", "aiohttp")), 1.0),
+        ("Python Client (a) p50 vs requests ≥ 2.5× (p50 ≤ 0.4× requests')", latency_ratio(py_sync, ("python", "requests")), 2.5),
+        ("Node (b) vs undici.request ≥ 1.2×", rate_ratio(node, ("node", "undici"), "throughput"), 1.2),
+        ("Node (c) vs undici.request ≥ 1.2×", rate_ratio(node, ("node", "undici"), "upload"), 1.2),
+        ("Python Client (a) vs Rust core ≥ 0.8", latency_ratio(py_sync, core), 0.8),
+        ("Python AsyncClient (b) vs Rust core ≥ 0.8", rate_ratio(py_async, core, "throughput"), 0.8),
+        ("Python AsyncClient (c) vs Rust core ≥ 0.8", rate_ratio(py_async, core, "upload"), 0.8),
+        ("Node (a) vs Rust core ≥ 0.8", latency_ratio(node, core), 0.8),
+        ("Node (b) vs Rust core ≥ 0.8", rate_ratio(node, core, "throughput"), 0.8),
+        ("Node (c) vs Rust core ≥ 0.8", rate_ratio(node, core, "upload"), 0.8),
+    ]
+    out += ["", "## Targets", "", "| target | measured | met |", "| --- | ---: | :---: |"]
+    for name, value, goal in checks:
+        shown = "–" if value is None else f"{value:.2f}"
+        out.append(f"| {name} | {shown} | {'yes' if value is not None and value >= goal else 'no'} |")
+    out += ["", "| memory and start-up | measured | target | met |", "| --- | ---: | ---: | :---: |"]
+    memory_rows: List[Tuple[str, Optional[float], float, str]] = []
+    for label, key in (("Python", ("python", "argos-sync")), ("Node", ("node", "argos")), ("Rust core", ("rust", "core"))):
+        for workload, what in (("big-path", "from a path"), ("big-memory", "from memory")):
+            memory_rows.append((f"(d) {label} 5 MiB upload {what}, KiB growth", m(*key, workload, "growth_kib"), 1024, "≤"))
+    for label, key in (("Python AsyncClient", py_async), ("Node", node), ("Rust core", core)):
+        at_10k, at_100k = m(*key, "soak", "rss_10k_kib"), m(*key, "soak", "rss_100k_kib")
+        growth = None if at_10k is None or at_100k is None else (at_100k - at_10k) / at_10k * 100
+        memory_rows.append((f"(f) {label} RSS growth 10k → 100k calls, %", growth, 5, "≤"))
+    for (language, name), ms in imports.items():
+        memory_rows.append((f"(e) {language} import of {name}, ms", ms, 30, "≤"))
+    for name, value, goal, _ in memory_rows:
+        shown = "–" if value is None else f"{value:.1f}"
+        out.append(f"| {name} | {shown} | ≤ {goal} | {'yes' if value is not None and value <= goal else 'no'} |")
+    out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+//! `NativeClient`: the core client behind `Client`, every network operation a Promise.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use napi::bindgen_prelude::{Buffer, Either, Null};
+use napi_derive::napi;
+use tokio::sync::Mutex as AsyncMutex;
+
+use argos_addon::{
+    Client, FaceAuthUrlParams, FaceImage, ListParams, NextKey, Pager, SubmitRequest,
+    duration_from_secs, int_option,
+};
+
+use crate::errors::{failure, to_js};
+use crate::models::Js;
+use crate::{lock, nullable};
+use argos_addon::{FaceAuthPage, FaceAuthRecord, FaceAuthResult};
+
+/// The options of `new Client(...)`, their types already checked by `node/index.js`; an absent
+/// one takes the core's default (or environment variable), and `rateLimit: null` turns the
+/// client-side limit off.
+#[napi(object, object_to_js = false)]
+pub struct ClientOptions {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+    /// Milliseconds.
+    pub timeout: Option<f64>,
+    /// Milliseconds.
+    pub connect_timeout: Option<f64>,
+    pub max_retries: Option<f64>,
+    pub ca_cert: Option<Either<String, Buffer>>,
+    pub rate_limit: Option<Either<f64, Null>>,
+    pub max_upload_bytes: Option<f64>,
+    pub user_agent_suffix: String,
+}
+
+/// A positive number of milliseconds as a `Duration`.
+fn millis(option: &str, ms: f64) -> napi::Result<Duration> {
+    // The core names seconds in its message; a Node user gave milliseconds.
+    duration_from_secs(option, ms / 1000.0).map_err(|_| {
+        failure(
+            "ConfigurationError",
+            format!("{option} must be a positive, finite number of milliseconds, got {ms}"),
+        )
+    })
+}
+
+/// A JavaScript number that must be a whole number of at least `min`.
+fn whole(option: &str, value: f64, min: i64) -> napi::Result<u64> {
+    if !value.is_finite() || value.fract() != 0.0 {
+        return Err(failure(
+            "ConfigurationError",
+            format!("{option} must be a whole number, got {value}"),
+        ));
+    }
+    int_option(option, value as i64, min).map_err(to_js)
+}
+
+fn build(o: ClientOptions) -> napi::Result<Client> {
+    let mut builder = Client::builder().user_agent_suffix(o.user_agent_suffix);
+    if let Some(key) = o.api_key {
+        builder = builder.api_key(key);
+    }
+    if let Some(url) = o.base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(ms) = o.timeout {
+        builder = builder.timeout(millis("timeout", ms)?);
+    }
+    if let Some(ms) = o.connect_timeout {
+        builder = builder.connect_timeout(millis("connectTimeout", ms)?);
+    }
+    if let Some(n) = o.max_retries {
+        builder = builder.max_retries(whole("maxRetries", n, 0)?.min(u32::MAX.into()) as u32);
+    }
+    if let Some(n) = o.max_upload_bytes {
+        builder = builder.max_upload_bytes(whole("maxUploadBytes", n, 1)?);
+    }
+    if let Some(rate) = o.rate_limit {
+        builder = builder.rate_limit(nullable(rate));
+    }
+    builder = match o.ca_cert {
+        Some(Either::A(pem)) => builder.ca_cert_pem(pem),
+        Some(Either::B(pem)) => builder.ca_cert_pem(pem.to_vec()),
+        None => builder,
+    };
+    builder.build().map_err(to_js)
+}
+
+#[napi(object, object_to_js = false)]
+pub struct SubmitParams {
+    pub submission_id: String,
+    /// A path (streamed from disk by the core) or the image bytes.
+    pub face_image: Either<String, Buffer>,
+    pub user_id: Option<String>,
+    pub cf1: Option<String>,
+    pub cf2: Option<String>,
+    pub cf3: Option<String>,
+}
+
+impl From<SubmitParams> for SubmitRequest {
+    fn from(p: SubmitParams) -> Self {
+        let image = match p.face_image {
+            Either::A(path) => FaceImage::Path(path.into()),
+            // Shared with the JavaScript buffer, not copied.
+            Either::B(bytes) => FaceImage::Bytes(Bytes::from_owner(bytes)),
+        };
+        let mut request = SubmitRequest::new(p.submission_id, image);
+        request.user_id = p.user_id;
+        request.cf1 = p.cf1;
+        request.cf2 = p.cf2;
+        request.cf3 = p.cf3;
+        request
+    }
+}
+
+/// Filters and paging of `listPage` (`count`) and `list` (`count` is the page size); dates are
+/// `YYYY-MM-DD`.
+#[napi(object, object_to_js = false)]
+pub struct ListOptions {
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub count: Option<i64>,
+    pub next_key: Option<String>,
+}
+
+impl TryFrom<ListOptions> for ListParams {
+    type Error = napi::Error;
+
+    fn try_from(o: ListOptions) -> napi::Result<Self> {
+        let next_key = o.next_key.map(|k| k.parse::<NextKey>()).transpose();
+        Ok(ListParams {
+            start_date: o.start_date,
+            end_date: o.end_date,
+            count: o.count,
+            next_key: next_key.map_err(to_js)?,
+        })
+    }
+}
+
+/// The optional fields of a Face Auth URL.
+#[napi(object, object_to_js = false)]
+pub struct UrlFields {
+    pub user_id: Option<String>,
+    pub cf1: Option<String>,
+    pub cf2: Option<String>,
+    pub cf3: Option<String>,
+    pub token: Option<String>,
+}
+
+#[napi]
+pub struct NativeClient {
+    base_url: String,
+    /// `None` once closed.
+    current: Mutex<Option<Client>>,
+}
+
+impl NativeClient {
+    fn core(&self) -> napi::Result<Client> {
+        lock(&self.current).clone().ok_or_else(|| {
+            failure(
+                "APIConnectionError",
+                "this client is closed; create a new one",
+            )
+        })
+    }
+}
+
+#[napi]
+impl NativeClient {
+    /// Checks every option and builds the connection pool; no I/O happens here.
+    #[napi(constructor)]
+    pub fn new(options: ClientOptions) -> napi::Result<Self> {
+        let client = build(options)?;
+        Ok(NativeClient {
+            base_url: client.config().base_url().to_owned(),
+            current: Mutex::new(Some(client)),
+        })
+    }
+
+    #[napi(getter)]
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Drops the connection pool; later calls reject with `APIConnectionError`.
+    #[napi]
+    pub fn close(&self) {
+        drop(lock(&self.current).take());
+    }
+
+    #[napi]
+    pub async fn submit(&self, params: SubmitParams) -> napi::Result<Js<FaceAuthResult>> {
+        let client = self.core()?;
+        let result = client.face_auth().submit(params.into()).await;
+        result.map(Js).map_err(to_js)
+    }
+
+    #[napi]
+    pub async fn get(&self, auth_id: String) -> napi::Result<Js<FaceAuthRecord>> {
+        let client = self.core()?;
+        let record = client.face_auth().get(&auth_id).await;
+        record.map(Js).map_err(to_js)
+    }
+
+    #[napi]
+    pub async fn list_page(&self, options: ListOptions) -> napi::Result<Js<FaceAuthPage>> {
+        let params = ListParams::try_from(options)?;
+        let client = self.core()?;
+        let page = client.face_auth().list_page(&params).await;
+        page.map(Js).map_err(to_js)
+    }
+
+    /// A pager over every record; the options are checked now, before any request.
+    #[napi]
+    pub fn pager(&self, options: ListOptions) -> napi::Result<NativePager> {
+        let pager = self.core()?.face_auth().pager(options.try_into()?);
+        Ok(NativePager {
+            pager: Arc::new(AsyncMutex::new(pager.map_err(to_js)?)),
+        })
+    }
+
+    #[napi]
+    pub async fn image(&self, auth_id: String) -> napi::Result<Buffer> {
+        let client = self.core()?;
+        let image = client.face_auth().image(&auth_id).await;
+        image
+            .map(|bytes| Buffer::from(Vec::from(bytes)))
+            .map_err(to_js)
+    }
+
+    #[napi]
+    pub async fn delete(&self, auth_id: String) -> napi::Result<()> {
+        let client = self.core()?;
+        client.face_auth().delete(&auth_id).await.map_err(to_js)
+    }
+
+    #[napi]
+    pub fn face_auth_url(
+        &self,
+        project_id: String,
+        submission_id: String,
+        fields: UrlFields,
+    ) -> napi::Result<String> {
+        let params = FaceAuthUrlParams {
+            project_id,
+            submission_id,
+            user_id: fields.user_id,
+            cf1: fields.cf1,
+            cf2: fields.cf2,
+            cf3: fields.cf3,
+            token: fields.token,
+        };
+        self.core()?.face_auth_url(&params).map_err(to_js)
+    }
+}
+
+/// Walks every record page by page for `list()`; the JavaScript side makes it async-iterable.
+#[napi]
+pub struct NativePager {
+    pager: Arc<AsyncMutex<Pager>>,
+}
+
+#[napi]
+impl NativePager {
+    /// The next record, or `null` after the last.
+    #[napi]
+    pub async fn next(&self) -> napi::Result<Option<Js<FaceAuthRecord>>> {
+        let record = self.pager.lock().await.next_record().await;
+        record.map(|r| r.map(Js)).map_err(to_js)
+    }
+}

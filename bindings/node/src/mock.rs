@@ -1,0 +1,277 @@
+//! `NativeMock`: the Rust mock server, started in-process for `argos-addon/testing`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use napi::bindgen_prelude::{Buffer, Either, Null};
+use napi_derive::napi;
+
+use argos_addon_mock::{
+    Fault, ForcedVerdict, MockOptions, MockServer, RecordedRequest, SeedRecord,
+};
+use serde_json::{Value, json};
+
+use crate::errors::failure;
+use crate::{lock, nullable};
+
+/// Options of `MockServer.start`; absent ones take the mock's defaults, `null` turns a limit off.
+#[napi(object, object_to_js = false)]
+pub struct MockStartOptions {
+    pub port: Option<u16>,
+    pub api_key: Option<String>,
+    pub project_id: Option<String>,
+    pub max_body_bytes: Option<u32>,
+    pub rate_limit: Option<Either<f64, Null>>,
+    pub daily_quota: Option<Either<f64, Null>>,
+    pub similarity_threshold: Option<f64>,
+}
+
+impl From<MockStartOptions> for MockOptions {
+    fn from(o: MockStartOptions) -> Self {
+        let defaults = MockOptions::default();
+        MockOptions {
+            port: o.port.unwrap_or(defaults.port),
+            api_key: o.api_key,
+            project_id: o.project_id,
+            max_body_bytes: o
+                .max_body_bytes
+                .map_or(defaults.max_body_bytes, |n| n as usize),
+            rate_limit: o.rate_limit.map_or(defaults.rate_limit, nullable),
+            daily_quota: o
+                .daily_quota
+                .map_or(defaults.daily_quota, |q| nullable(q).map(|n| n as u64)),
+            similarity_threshold: o
+                .similarity_threshold
+                .unwrap_or(defaults.similarity_threshold),
+        }
+    }
+}
+
+/// Which requests a fault applies to: the next `times` (default 1) matching `method` and `path`
+/// (relative to `/v3`; absent matches any).
+#[napi(object, object_to_js = false)]
+pub struct FaultScope {
+    pub times: Option<u32>,
+    pub method: Option<String>,
+    pub path: Option<String>,
+}
+
+#[napi(object, object_to_js = false)]
+pub struct RecordSeed {
+    pub auth_status: String,
+    pub create_time: DateTime<Utc>,
+    pub submission_id: String,
+    pub auth_id: Option<String>,
+    pub image: Option<Buffer>,
+}
+
+#[napi(object, object_to_js = false)]
+pub struct Verdict {
+    pub status: Option<String>,
+    pub score: Option<f64>,
+    pub fail_codes: Vec<String>,
+}
+
+/// What a test needs to reach a started mock.
+#[napi(object, object_from_js = false)]
+pub struct MockInfo {
+    pub base_url: String,
+    pub ca_cert_pem: String,
+    pub api_key: String,
+    pub project_id: String,
+    pub port: u16,
+}
+
+/// A recorded request as a plain object (pairs as `[name, value]` arrays, camelCase fields).
+fn recorded(r: RecordedRequest) -> Value {
+    let form: Vec<Value> = r
+        .form
+        .into_iter()
+        .map(|p| {
+            json!({
+                "name": p.name, "fileName": p.file_name, "contentType": p.content_type,
+                "len": p.len, "text": p.text,
+            })
+        })
+        .collect();
+    json!({
+        "method": r.method, "path": r.path, "query": r.query, "headers": r.headers,
+        "form": form, "bodyLen": r.body_len,
+    })
+}
+
+/// The server; `None` once stopped.
+#[napi]
+pub struct NativeMock(Mutex<Option<MockServer>>);
+
+impl NativeMock {
+    fn with<T>(&self, f: impl FnOnce(&MockServer) -> T) -> napi::Result<T> {
+        lock(&self.0)
+            .as_ref()
+            .map(f)
+            .ok_or_else(|| failure("ArgosError", "the mock server is stopped"))
+    }
+
+    fn inject(&self, fault: Fault, scope: FaultScope) -> napi::Result<()> {
+        let fault = Fault {
+            method: scope.method,
+            path: scope.path,
+            ..fault.times(scope.times.unwrap_or(1))
+        };
+        self.with(|s| s.inject_fault(fault))
+    }
+}
+
+#[napi]
+impl NativeMock {
+    /// Starts the server on its own thread; returns once it accepts connections.
+    #[napi(factory)]
+    pub fn start(options: MockStartOptions) -> napi::Result<Self> {
+        let server = MockServer::start(options.into())
+            .map_err(|e| failure("ArgosError", format!("the mock server did not start: {e}")))?;
+        Ok(NativeMock(Mutex::new(Some(server))))
+    }
+
+    #[napi]
+    pub fn info(&self) -> napi::Result<MockInfo> {
+        self.with(|s| MockInfo {
+            base_url: s.base_url().to_owned(),
+            ca_cert_pem: s.ca_cert_pem().to_owned(),
+            api_key: s.api_key().to_owned(),
+            project_id: s.project_id().to_owned(),
+            port: s.port(),
+        })
+    }
+
+    #[napi]
+    pub fn add_submission(
+        &self,
+        submission_id: String,
+        status: String,
+        selfie: Option<Buffer>,
+    ) -> napi::Result<()> {
+        let selfie = selfie.map(|b| b.to_vec());
+        self.with(|s| s.add_submission(&submission_id, &status, selfie))
+    }
+
+    #[napi]
+    pub fn add_record(&self, seed: RecordSeed) -> napi::Result<String> {
+        let record = SeedRecord {
+            auth_id: seed.auth_id,
+            auth_status: seed.auth_status,
+            create_time: seed.create_time,
+            submission_id: seed.submission_id,
+            image: seed.image.map(|b| b.to_vec()),
+        };
+        self.with(|s| s.add_record(record))
+    }
+
+    #[napi]
+    pub fn force_next_verdict(&self, verdict: Verdict) -> napi::Result<()> {
+        let verdict = ForcedVerdict {
+            status: verdict.status,
+            score: verdict.score,
+            fail_codes: verdict.fail_codes,
+        };
+        self.with(|s| s.force_next_verdict(verdict))
+    }
+
+    #[napi]
+    pub fn inject_status(
+        &self,
+        status: u16,
+        body: String,
+        headers: HashMap<String, String>,
+        scope: FaultScope,
+    ) -> napi::Result<()> {
+        let fault = headers
+            .into_iter()
+            .fold(Fault::status(status, body), |f, (k, v)| f.header(k, v));
+        self.inject(fault, scope)
+    }
+
+    #[napi]
+    pub fn inject_html_502(&self, scope: FaultScope) -> napi::Result<()> {
+        self.inject(Fault::html_502(), scope)
+    }
+
+    #[napi]
+    pub fn inject_delay(&self, ms: u32, scope: FaultScope) -> napi::Result<()> {
+        let delay = Duration::from_millis(ms.into());
+        self.inject(Fault::delay(delay), scope)
+    }
+
+    #[napi]
+    pub fn inject_drop(&self, scope: FaultScope) -> napi::Result<()> {
+        self.inject(Fault::drop_connection(), scope)
+    }
+
+    #[napi]
+    pub fn clear_faults(&self) -> napi::Result<()> {
+        self.with(MockServer::clear_faults)
+    }
+
+    #[napi]
+    pub fn set_deny(&self, deny: bool) -> napi::Result<()> {
+        self.with(|s| s.set_deny(deny))
+    }
+
+    #[napi]
+    pub fn set_list_shape(&self, shape: String) -> napi::Result<()> {
+        let shape = shape.parse().map_err(|e| failure("ArgosError", e))?;
+        self.with(|s| s.set_list_shape(shape))
+    }
+
+    #[napi]
+    pub fn set_image_encoding(&self, encoding: String) -> napi::Result<()> {
+        let encoding = encoding.parse().map_err(|e| failure("ArgosError", e))?;
+        self.with(|s| s.set_image_encoding(encoding))
+    }
+
+    #[napi]
+    pub fn set_daily_quota(&self, quota: Either<f64, Null>) -> napi::Result<()> {
+        let quota = nullable(quota).map(|n| n as u64);
+        self.with(|s| s.set_daily_quota(quota))
+    }
+
+    #[napi]
+    pub fn set_rate_limit(&self, rate: Either<f64, Null>) -> napi::Result<()> {
+        self.with(|s| s.set_rate_limit(nullable(rate)))
+    }
+
+    #[napi]
+    pub fn request_count(&self, method: String, path: String) -> napi::Result<i64> {
+        self.with(|s| s.request_count(&method, &path) as i64)
+    }
+
+    #[napi]
+    pub fn total_requests(&self) -> napi::Result<i64> {
+        self.with(|s| s.total_requests() as i64)
+    }
+
+    #[napi]
+    pub fn reset_counts(&self) -> napi::Result<()> {
+        self.with(MockServer::reset_counts)
+    }
+
+    /// Every request that arrived, oldest first.
+    #[napi]
+    pub fn requests(&self) -> napi::Result<Vec<Value>> {
+        let requests = self.with(MockServer::requests)?;
+        Ok(requests.into_iter().map(recorded).collect())
+    }
+
+    /// Stops accepting connections and waits (off the JavaScript thread) for the server to end.
+    #[napi]
+    pub async fn stop(&self) -> napi::Result<()> {
+        let server = lock(&self.0).take();
+        if let Some(server) = server {
+            tokio::task::spawn_blocking(move || server.stop())
+                .await
+                .map_err(|e| failure("ArgosError", format!("the mock server did not stop: {e}")))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,166 @@
+//! The Rust core's side of `make bench` (the ceiling the bindings are measured against).
+//!
+//! `bench --base-url URL --ca FILE --key KEY --workload NAME [--image FILE]` prints one JSON
+//! line. Workloads: `latency` (sequential GETs: p50/p99 µs), `throughput` (GETs, 64 in flight:
+//! req/s), `upload` (200 KB multipart POSTs, 16 in flight: req/s), `big-path` / `big-memory`
+//! (one 5 MB upload: peak RSS growth in KiB), `soak` (100,000 GETs, 64 in flight: RSS at 10k
+//! and 100k).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use argos_addon::{Client, FaceImage, SubmitRequest};
+use bytes::Bytes;
+use futures_util::StreamExt;
+
+struct Args {
+    base_url: String,
+    ca: String,
+    key: String,
+    workload: String,
+    image: Option<String>,
+    count: usize,
+}
+
+fn args() -> Args {
+    let mut args = Args {
+        base_url: String::new(),
+        ca: String::new(),
+        key: String::new(),
+        workload: String::new(),
+        image: None,
+        count: 0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let (Some(flag), Some(value)) = (it.next(), it.next()) {
+        match flag.as_str() {
+            "--base-url" => args.base_url = value,
+            "--ca" => args.ca = value,
+            "--key" => args.key = value,
+            "--workload" => args.workload = value,
+            "--image" => args.image = Some(value),
+            "--count" => args.count = value.parse().expect("--count is a number"),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    args
+}
+
+/// Peak resident set size since the last [`reset_peak`], in KiB (`VmHWM`).
+fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+/// Makes `VmHWM` start again from the current RSS (Linux `clear_refs` value 5).
+fn reset_peak() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("clear_refs");
+}
+
+fn rss_kib() -> u64 {
+    status_kib("VmRSS:")
+}
+
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("the field is present")
+}
+
+async fn gets(client: &Client, total: usize, in_flight: usize) {
+    futures_util::stream::iter(0..total)
+        .for_each_concurrent(in_flight, |_| async {
+            client.face_auth().get("bench-auth-id").await.expect("get");
+        })
+        .await;
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    let client = Client::builder()
+        .api_key(&args.key)
+        .base_url(&args.base_url)
+        .ca_cert_pem(std::fs::read(&args.ca).expect("the CA file"))
+        .rate_limit(None)
+        .build()
+        .expect("client");
+    let count = |default: usize| if args.count > 0 { args.count } else { default };
+    gets(&client, 64, 64).await; // warm the pool
+    let result = match args.workload.as_str() {
+        "latency" => {
+            let mut micros: Vec<f64> = Vec::new();
+            for _ in 0..count(2000) {
+                let started = Instant::now();
+                client.face_auth().get("bench-auth-id").await.expect("get");
+                micros.push(started.elapsed().as_secs_f64() * 1e6);
+            }
+            micros.sort_by(f64::total_cmp);
+            let at = |q: f64| micros[((micros.len() as f64 * q) as usize).min(micros.len() - 1)];
+            format!(r#"{{"p50_us": {:.1}, "p99_us": {:.1}}}"#, at(0.5), at(0.99))
+        }
+        "throughput" => {
+            let total = count(5000);
+            let started = Instant::now();
+            gets(&client, total, 64).await;
+            format!(
+                r#"{{"rps": {:.1}}}"#,
+                total as f64 / started.elapsed().as_secs_f64()
+            )
+        }
+        "upload" => {
+            let image =
+                Bytes::from(std::fs::read(args.image.as_ref().expect("--image")).expect("image"));
+            let total = count(500);
+            let started = Instant::now();
+            futures_util::stream::iter(0..total)
+                .for_each_concurrent(16, |_| {
+                    let image = image.clone();
+                    let client = client.clone();
+                    async move {
+                        let request = SubmitRequest::new("bench-submission", image);
+                        client.face_auth().submit(request).await.expect("submit");
+                    }
+                })
+                .await;
+            format!(
+                r#"{{"rps": {:.1}}}"#,
+                total as f64 / started.elapsed().as_secs_f64()
+            )
+        }
+        "big-path" | "big-memory" => {
+            let path = args.image.clone().expect("--image");
+            let image = if args.workload == "big-path" {
+                FaceImage::Path(path.into())
+            } else {
+                FaceImage::Bytes(Bytes::from(std::fs::read(&path).expect("image")))
+            };
+            reset_peak();
+            let before = rss_kib();
+            client
+                .face_auth()
+                .submit(SubmitRequest::new("bench-submission", image))
+                .await
+                .expect("submit");
+            format!(
+                r#"{{"growth_kib": {}}}"#,
+                peak_rss_kib().saturating_sub(before)
+            )
+        }
+        "soak" => {
+            let client = Arc::new(client);
+            gets(&client, 10_000, 64).await;
+            let at_10k = rss_kib();
+            gets(&client, count(100_000) - 10_000, 64).await;
+            format!(
+                r#"{{"rss_10k_kib": {}, "rss_100k_kib": {}}}"#,
+                at_10k,
+                rss_kib()
+            )
+        }
+        other => panic!("unknown workload {other}"),
+    };
+    println!("{result}");
+}

@@ -1,0 +1,297 @@
+/// <reference types="node" />
+/**
+ * argos-addon: the client for the ARGOS Identity Add-On (FaceAuth) API.
+ *
+ * ```ts
+ * import { Client } from 'argos-addon';
+ * const client = new Client(); // reads ARGOS_API_KEY
+ * const result = await client.faceAuth.submit({ submissionId: 'sub-1', faceImage: 'selfie.jpg' });
+ * ```
+ */
+
+/** The version of this package. */
+export declare const VERSION: string;
+
+/** Options of `new Client()`; each one falls back to its environment variable or default. */
+export interface ClientOptions {
+  /** The Add-On project's API key. Default: `$ARGOS_API_KEY`; required. Never printed. */
+  apiKey?: string;
+  /** `https://` only. Default: `$ARGOS_BASE_URL`, else `https://rest-api.argosidentity.com/v3`. */
+  baseUrl?: string;
+  /** Per attempt, for the whole request and answer, in milliseconds. Default 60000. */
+  timeout?: number;
+  /** In milliseconds. Default 10000. */
+  connectTimeout?: number;
+  /** Retries after the first attempt (see the README for which failures). Default 2. */
+  maxRetries?: number;
+  /** Extra trusted root certificates (PEM text or bytes), added to the system roots. */
+  caCert?: string | Uint8Array;
+  /** Requests per second of the client-side token bucket; `null` turns it off. Default 5000. */
+  rateLimit?: number | null;
+  /** Larger face images are refused before upload. Default 10 MiB. */
+  maxUploadBytes?: number;
+}
+
+/**
+ * A face image: a path (streamed from disk, never read whole) or the image bytes. JPEG or PNG,
+ * checked by its first bytes.
+ */
+export type FaceImage = string | Buffer | Uint8Array;
+
+/** A `Date` (counted by its UTC calendar day) or `"YYYY-MM-DD"`. */
+export type DateLike = Date | string;
+
+export interface SubmitParams {
+  /** The approved ID Check submission to compare with. */
+  submissionId: string;
+  faceImage: FaceImage;
+  userId?: string;
+  cf1?: string;
+  cf2?: string;
+  cf3?: string;
+}
+
+/** Filters and paging of `listPage`; dates come both or neither. */
+export interface ListPageParams {
+  startDate?: DateLike;
+  endDate?: DateLike;
+  /** Records per page, 1 to 2000 (the API's default is 2000). */
+  count?: number;
+  /** `page.nextKey` of the previous page. */
+  nextKey?: string;
+}
+
+/** Filters of `list`; dates come both or neither. */
+export interface ListParams {
+  startDate?: DateLike;
+  endDate?: DateLike;
+  /** Records fetched per request, 1 to 2000. Default 2000. */
+  pageSize?: number;
+}
+
+export interface FaceAuthUrlParams {
+  projectId: string;
+  submissionId: string;
+  userId?: string;
+  cf1?: string;
+  cf2?: string;
+  cf3?: string;
+  /** A one-off token: 8-64 of `A-Z a-z 0-9 . _ -`, starting and ending with a letter or digit. */
+  token?: string;
+}
+
+/** Scores of a submit; an absent score is `null`. */
+export interface Score {
+  faceSimilarityScore: number | null;
+  occludedScore: number | null;
+  faceCoverScore: number | null;
+  headCoverScore: number | null;
+}
+
+/** The answer to a submit. A rejection is a result (`approved: false`), never an error. */
+export interface FaceAuthResult {
+  authenticationId: string;
+  /** `"approved"` or `"rejected"`; a status unknown to this SDK is kept as sent. */
+  authStatus: 'approved' | 'rejected' | (string & {});
+  approved: boolean;
+  score: Score;
+  createTime: Date | null;
+  /** Failure codes in their exact case, e.g. `face_compare_underscore`, `Face_Occluded_fail`. */
+  failCodes: string[];
+  rejectedComments: string[];
+  /** The JSON object as received. */
+  raw: Record<string, unknown>;
+}
+
+/** The project's thresholds a record was judged by; an absent one is `null`. */
+export interface Policy {
+  faceSimilarityThreshold: number | null;
+  occludedThreshold: boolean | null;
+  faceCoverThreshold: number | null;
+  headCoverThreshold: number | null;
+  livenessThreshold: number | null;
+  activeLivenessThreshold: number | null;
+}
+
+/** A FaceAuth record, from `get` and `list`. */
+export interface FaceAuthRecord {
+  authId: string;
+  authStatus: 'approved' | 'rejected' | (string & {});
+  approved: boolean;
+  createTime: Date | null;
+  submitType: string | null;
+  kycSubmissionId: string | null;
+  policy: Policy | null;
+  /** The image and personal data were erased (`delete_check`). */
+  deleted: boolean;
+  /** The JSON object as received. */
+  raw: Record<string, unknown>;
+}
+
+export interface FaceAuthPage {
+  records: FaceAuthRecord[];
+  /** An opaque token for the next page; `null` on the last one. */
+  nextKey: string | null;
+}
+
+/** The reference ID Check submission's values, as a webhook repeats them. */
+export interface WebhookReference {
+  userId: string | null;
+  email: string | null;
+  cf1: string | null;
+  cf2: string | null;
+  cf3: string | null;
+}
+
+/** A `faceAuth` webhook, the same whichever of the three published versions was sent. */
+export interface FaceAuthWebhook {
+  authId: string;
+  submissionId: string | null;
+  authStatus: string | null;
+  createTime: Date | null;
+  userId: string | null;
+  cf1: string | null;
+  cf2: string | null;
+  cf3: string | null;
+  tokenId: string | null;
+  reference: WebhookReference | null;
+  version: 1 | 2 | 3;
+  /** The (decrypted) JSON body. */
+  raw: Record<string, unknown>;
+}
+
+/** The Add-On operations of a {@link Client} (`client.faceAuth`). */
+export declare class FaceAuth {
+  private constructor();
+  /**
+   * Compares `faceImage` with the approved ID Check submission `submissionId`. Never retried once
+   * the request may have reached the server (each arrival counts against the quota).
+   */
+  submit(params: SubmitParams): Promise<FaceAuthResult>;
+  /** One record; {@link NotFoundError} (code `NOT_FOUND`) when the API returns none. */
+  get(authId: string): Promise<FaceAuthRecord>;
+  /** One page of records, newest first; pass `page.nextKey` back for the next one. */
+  listPage(params?: ListPageParams): Promise<FaceAuthPage>;
+  /**
+   * Every record, newest first, fetching pages only as the iteration needs them:
+   * `for await (const record of client.faceAuth.list()) { ... }`. Bad parameters throw here.
+   */
+  list(params?: ListParams): AsyncGenerator<FaceAuthRecord, void, undefined>;
+  /** The FaceAuth image, decoded. */
+  image(authId: string): Promise<Buffer>;
+  /** Erases the image and personal data; the record stays, marked `deleted`. */
+  delete(authId: string): Promise<void>;
+}
+
+/**
+ * A client of the ARGOS Add-On (FaceAuth) API. Options are checked at once: a bad one throws
+ * {@link ConfigurationError} before any I/O. One client serves any number of concurrent calls
+ * over one connection pool, and keeps no handle open between calls.
+ */
+export declare class Client {
+  constructor(options?: ClientOptions);
+  /** The Add-On operations. */
+  readonly faceAuth: FaceAuth;
+  /** The base URL in use, without a trailing slash. */
+  readonly baseUrl: string;
+  /** The hosted Face Auth URL, its parameters encrypted with this client's key. */
+  faceAuthUrl(params: FaceAuthUrlParams): string;
+  /** Drops the connection pool; later calls reject with {@link APIConnectionError}. */
+  close(): void;
+}
+
+/**
+ * Encrypts `params` for an ARGOS `encrypted=` query value: compact JSON (keys in the given
+ * order), AES-256-ECB with SHA-256(apiKey) as the key, PKCS#7, standard base64. URL-encode it
+ * before putting it in a URL (`client.faceAuthUrl` does).
+ */
+export declare function encryptQuery(params: Record<string, unknown>, apiKey: string): string;
+
+/** Reverses {@link encryptQuery}; a wrong key or corrupt input throws {@link WebhookError}. */
+export declare function decryptQuery(ciphertext: string, apiKey: string): Record<string, unknown>;
+
+/**
+ * Parses a `faceAuth` webhook's raw body (versions 1-3); an encrypted `{"data": "..."}` body
+ * needs the project's `apiKey`. Anything malformed throws {@link WebhookError}.
+ */
+export declare function parseWebhook(body: string | Uint8Array, options?: { apiKey?: string }): FaceAuthWebhook;
+
+/** The fields every {@link ArgosError} carries; `null` where they do not apply. */
+export interface ArgosErrorOptions {
+  status?: number | null;
+  code?: string | null;
+  traceId?: string | null;
+  requestId?: string | null;
+  retryAfter?: number | null;
+  body?: string | null;
+  cause?: unknown;
+}
+
+/** Base of every error thrown by argos-addon. No message, stack or field holds the API key. */
+export declare class ArgosError extends Error {
+  constructor(message: string, options?: ArgosErrorOptions);
+  /** The HTTP status of the answer; `null` when there was none. */
+  status: number | null;
+  /** The API's error code (e.g. `required_field_missing`, `NOT_FOUND`), when it sent one. */
+  code: string | null;
+  traceId: string | null;
+  /** `x-amzn-RequestId` (or `x-amz-apigw-id`): quote it to ARGOS support. */
+  requestId: string | null;
+  /** Seconds the server asked to wait (`Retry-After`), when it said. */
+  retryAfter: number | null;
+  /** The answer's body as text, cut at 8 KiB; `null` when there was no answer. */
+  body: string | null;
+}
+
+/** A bad key, base URL or option; thrown by `new Client()`, before any I/O. */
+export declare class ConfigurationError extends ArgosError {}
+
+/** Bad input, caught before any request was sent. */
+export declare class ValidationError extends ArgosError {}
+
+/** A malformed or undecryptable webhook body or encrypted query. */
+export declare class WebhookError extends ArgosError {}
+
+/** DNS, connect, TLS, reset or a truncated answer; `cause` holds the transport reason. */
+export declare class APIConnectionError extends ArgosError {
+  cause?: Error;
+}
+
+/** The attempt ran past `timeout` (or `connectTimeout`). */
+export declare class APITimeoutError extends APIConnectionError {}
+
+/** The API answered with a non-2xx status. */
+export declare class APIStatusError extends ArgosError {
+  status: number;
+  body: string;
+}
+
+/** 400: missing or malformed parameters, or a business rule of the API. */
+export declare class BadRequestError extends APIStatusError {}
+
+/** 400 (or an empty answer to `get`) saying the record or submission does not exist. */
+export declare class NotFoundError extends BadRequestError {}
+
+/** 403 "Forbidden": the API key is missing or wrong (use the Add-On project's key). */
+export declare class AuthenticationError extends APIStatusError {}
+
+/** 403 "... explicit deny": this machine's IP is not on the project's allow-list. */
+export declare class IPNotAllowedError extends APIStatusError {}
+
+/** 413: the request (usually the image) is too large. */
+export declare class PayloadTooLargeError extends APIStatusError {}
+
+/** 429 "Too Many Requests": retried automatically; thrown when retries ran out. */
+export declare class RateLimitError extends APIStatusError {}
+
+/** 429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC); never retried. */
+export declare class QuotaExceededError extends RateLimitError {}
+
+/** 5xx. */
+export declare class ServerError extends APIStatusError {}
+
+/** 500. */
+export declare class InternalServerError extends ServerError {}
+
+/** 502, often an HTML page from a gateway; retried for GET and DELETE. */
+export declare class BadGatewayError extends ServerError {}

@@ -1,0 +1,259 @@
+'use strict';
+// The Node face of argos-addon: argument checks and JavaScript shapes over the Rust core.
+// Every network operation returns a Promise; every failure is one of the classes of errors.js.
+
+const { inspect } = require('node:util');
+
+const { addon, call, settle } = require('./native.js');
+const { ConfigurationError, ValidationError } = require('./errors.js');
+
+const USER_AGENT = `node/${process.versions.node}`;
+
+const isBytes = (value) => value instanceof Uint8Array;
+
+/** A Buffer over the same memory as `bytes` (no copy). */
+const asBuffer = (bytes) =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+const typeName = (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+
+/** `value` if it is an object of named options (or absent), for the function `where`. */
+function options(Err, where, value) {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value) || isBytes(value)) {
+    throw new Err(`${where} takes an object of options, not ${typeName(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks `given` against `spec` ({name: check}) and returns the checked values, leaving out the
+ * undefined ones. A check returns the value to pass on, or throws. Unknown names are refused, so
+ * a typo is not silently ignored.
+ */
+function checked(Err, where, given, spec) {
+  const out = {};
+  for (const [name, value] of Object.entries(options(Err, where, given))) {
+    if (!Object.hasOwn(spec, name)) {
+      throw new Err(`${where} has no option ${JSON.stringify(name)}; known: ${Object.keys(spec).join(', ')}`);
+    }
+    if (value !== undefined) out[name] = spec[name](Err, name, value);
+  }
+  return out;
+}
+
+function string(Err, name, value) {
+  if (typeof value !== 'string') throw new Err(`${name} must be a string, not ${typeName(value)}`);
+  return value;
+}
+
+function number(Err, name, value) {
+  if (typeof value !== 'number') throw new Err(`${name} must be a number, not ${typeName(value)}`);
+  return value;
+}
+
+/** A number, or `null` to turn the option off. */
+function numberOrNull(Err, name, value) {
+  return value === null ? null : number(Err, name, value);
+}
+
+function integer(Err, name, value) {
+  if (!Number.isInteger(value)) throw new Err(`${name} must be an integer, not ${inspect(value)}`);
+  return value;
+}
+
+function pem(Err, name, value) {
+  if (typeof value === 'string') return value;
+  if (isBytes(value)) return asBuffer(value);
+  throw new Err(`${name} must be PEM text or a Buffer, not ${typeName(value)}`);
+}
+
+function image(Err, name, value) {
+  if (typeof value === 'string') return value;
+  if (isBytes(value)) return asBuffer(value);
+  throw new Err(`${name} must be a path string, a Buffer or a Uint8Array, not ${typeName(value)}`);
+}
+
+/** `"YYYY-MM-DD"` as given, or a Date's UTC calendar day (the API keeps time in UTC). */
+function date(Err, name, value) {
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new Err(`${name} is an invalid Date`);
+    return value.toISOString().slice(0, 10);
+  }
+  throw new Err(`${name} must be a Date or "YYYY-MM-DD", not ${typeName(value)}`);
+}
+
+/** `params`, if every one of `names` is in it. */
+function required(Err, where, params, names) {
+  for (const name of names) {
+    if (params[name] === undefined) throw new Err(`${where} needs ${name}`);
+  }
+  return params;
+}
+
+const CLIENT_OPTIONS = {
+  apiKey: string,
+  baseUrl: string,
+  timeout: number,
+  connectTimeout: number,
+  maxRetries: number,
+  caCert: pem,
+  rateLimit: numberOrNull,
+  maxUploadBytes: number,
+};
+
+const SUBMIT = { submissionId: string, faceImage: image, userId: string, cf1: string, cf2: string, cf3: string };
+const LIST_PAGE = { startDate: date, endDate: date, count: integer, nextKey: string };
+const LIST = { startDate: date, endDate: date, pageSize: integer };
+const FACE_AUTH_URL = {
+  projectId: string,
+  submissionId: string,
+  userId: string,
+  cf1: string,
+  cf2: string,
+  cf3: string,
+  token: string,
+};
+
+function id(name, value) {
+  return string(ValidationError, name, value);
+}
+
+/** The Add-On operations of a {@link Client} (`client.faceAuth`). */
+class FaceAuth {
+  #native;
+
+  constructor(native) {
+    this.#native = native;
+  }
+
+  /** Compares `faceImage` with the approved ID Check submission `submissionId`. */
+  async submit(params) {
+    const where = 'faceAuth.submit()';
+    const request = required(ValidationError, where, checked(ValidationError, where, params, SUBMIT), [
+      'submissionId',
+      'faceImage',
+    ]);
+    return settle(() => this.#native.submit(request));
+  }
+
+  /** One record; `NotFoundError` when the API has none with this id. */
+  async get(authId) {
+    const checkedId = id('authId', authId);
+    return settle(() => this.#native.get(checkedId));
+  }
+
+  /** One page of records, newest first; pass `page.nextKey` back for the next one. */
+  async listPage(params) {
+    const query = checked(ValidationError, 'faceAuth.listPage()', params, LIST_PAGE);
+    return settle(() => this.#native.listPage(query));
+  }
+
+  /** Every record, newest first, fetching pages as the iteration needs them. */
+  list(params) {
+    const { pageSize = 2000, ...dates } = checked(ValidationError, 'faceAuth.list()', params, LIST);
+    const pager = call(() => this.#native.pager({ ...dates, count: pageSize }));
+    return (async function* records() {
+      for (;;) {
+        const record = await settle(() => pager.next());
+        if (record === null) return;
+        yield record;
+      }
+    })();
+  }
+
+  /** The FaceAuth image, decoded. */
+  async image(authId) {
+    const checkedId = id('authId', authId);
+    return settle(() => this.#native.image(checkedId));
+  }
+
+  /** Erases the image and personal data; the record stays, marked `deleted`. */
+  async delete(authId) {
+    const checkedId = id('authId', authId);
+    await settle(() => this.#native.delete(checkedId));
+  }
+}
+
+/** A client of the ARGOS Add-On (FaceAuth) API. */
+class Client {
+  #native;
+
+  constructor(opts) {
+    const given = checked(ConfigurationError, 'new Client()', opts, CLIENT_OPTIONS);
+    this.#native = call(() => new addon.NativeClient({ ...given, userAgentSuffix: USER_AGENT }));
+    /** The Add-On operations. */
+    this.faceAuth = new FaceAuth(this.#native);
+  }
+
+  /** The base URL in use, without a trailing slash. */
+  get baseUrl() {
+    return this.#native.baseUrl;
+  }
+
+  /** The hosted Face Auth URL, its parameters encrypted with this client's key. */
+  faceAuthUrl(params) {
+    const where = 'client.faceAuthUrl()';
+    const fields = checked(ValidationError, where, params, FACE_AUTH_URL);
+    const { projectId, submissionId, ...optional } = required(ValidationError, where, fields, [
+      'projectId',
+      'submissionId',
+    ]);
+    return call(() => this.#native.faceAuthUrl(projectId, submissionId, optional));
+  }
+
+  /** Drops the connection pool; later calls reject with `APIConnectionError`. */
+  close() {
+    this.#native.close();
+  }
+
+  [inspect.custom]() {
+    return `Client { baseUrl: ${inspect(this.baseUrl)} }`;
+  }
+}
+
+/** Encrypts `params` for an ARGOS `encrypted=` query value (compact JSON, keys in order). */
+function encryptQuery(params, apiKey) {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new ValidationError(`params must be an object, not ${typeName(params)}`);
+  }
+  let plain;
+  try {
+    // What JSON.stringify makes of it is what gets encrypted (toJSON, no undefined values).
+    plain = JSON.parse(JSON.stringify(params));
+  } catch (err) {
+    throw new ValidationError(`params cannot be written as JSON: ${err.message}`);
+  }
+  const key = string(ValidationError, 'apiKey', apiKey);
+  return call(() => addon.encryptQuery(plain, key));
+}
+
+/** Reverses {@link encryptQuery}; a wrong key or corrupt input throws `WebhookError`. */
+function decryptQuery(ciphertext, apiKey) {
+  const text = string(ValidationError, 'ciphertext', ciphertext);
+  const key = string(ValidationError, 'apiKey', apiKey);
+  return call(() => addon.decryptQuery(text, key));
+}
+
+/** Parses a `faceAuth` webhook body (versions 1-3); encrypted bodies need `apiKey`. */
+function parseWebhook(body, opts) {
+  if (typeof body !== 'string' && !isBytes(body)) {
+    throw new ValidationError(
+      `body must be the raw request body (a string or a Buffer), not ${typeName(body)}`,
+    );
+  }
+  const { apiKey } = checked(ValidationError, 'parseWebhook()', opts, { apiKey: string });
+  const raw = typeof body === 'string' ? body : asBuffer(body);
+  return call(() => addon.parseWebhook(raw, apiKey));
+}
+
+module.exports = {
+  ...require('./errors.js'),
+  Client,
+  FaceAuth,
+  encryptQuery,
+  decryptQuery,
+  parseWebhook,
+  VERSION: addon.VERSION,
+};

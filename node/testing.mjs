@@ -1,0 +1,2 @@
+// ESM entry point of argos-addon/testing.
+export * from './testing.js';

@@ -1,0 +1,145 @@
+// Every error class: thrown where it should be, an instance of each of its bases, its fields set,
+// and the API key nowhere in its message, stack or inspection.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inspect } from 'node:util';
+
+import * as argos from 'argos-addon';
+
+import { jpeg, startMock, SUBMISSION } from './support/fixtures.mjs';
+
+const SENTINEL = 'SENTINELnodeKeyDoNotLeak0123456789abcdef';
+
+const BASES = {
+  ArgosError: ['Error'],
+  ConfigurationError: ['ArgosError'],
+  ValidationError: ['ArgosError'],
+  WebhookError: ['ArgosError'],
+  APIConnectionError: ['ArgosError'],
+  APITimeoutError: ['APIConnectionError', 'ArgosError'],
+  APIStatusError: ['ArgosError'],
+  BadRequestError: ['APIStatusError', 'ArgosError'],
+  NotFoundError: ['BadRequestError', 'APIStatusError', 'ArgosError'],
+  AuthenticationError: ['APIStatusError', 'ArgosError'],
+  IPNotAllowedError: ['APIStatusError', 'ArgosError'],
+  PayloadTooLargeError: ['APIStatusError', 'ArgosError'],
+  RateLimitError: ['APIStatusError', 'ArgosError'],
+  QuotaExceededError: ['RateLimitError', 'APIStatusError', 'ArgosError'],
+  ServerError: ['APIStatusError', 'ArgosError'],
+  InternalServerError: ['ServerError', 'APIStatusError', 'ArgosError'],
+  BadGatewayError: ['ServerError', 'APIStatusError', 'ArgosError'],
+};
+
+const classOf = (name) => (name === 'Error' ? Error : argos[name]);
+
+test('the tree: every class exported, named, and a subclass of its bases', () => {
+  for (const [name, bases] of Object.entries(BASES)) {
+    const cls = argos[name];
+    assert.equal(typeof cls, 'function', name);
+    const err = new cls('text', { status: 418 });
+    assert.equal(err.name, name);
+    assert.equal(err.message, 'text');
+    assert.equal(err.status, 418);
+    assert.ok(err instanceof Error && err instanceof cls, name);
+    for (const base of bases) assert.ok(err instanceof classOf(base), `${name} extends ${base}`);
+    assert.match(err.stack, new RegExp(`^${name}: text`));
+    assert.ok(!Object.keys(err).includes('name'), 'name lives on the prototype');
+  }
+});
+
+/** For each class but the base, a way to make the package throw it. */
+function throwers(mock) {
+  const client = mock.client({ maxRetries: 0, timeout: 500 });
+  const status = (code, body, headers = {}) => () => {
+    mock.failNext(code, body, { headers });
+    return client.faceAuth.get('secret-auth-id');
+  };
+  return {
+    ConfigurationError: () => new argos.Client({ apiKey: SENTINEL, baseUrl: 'http://x/v3' }),
+    ValidationError: () => client.faceAuth.get('  '),
+    WebhookError: () => argos.decryptQuery('AAAAAAAAAAAAAAAAAAAAAA==', SENTINEL),
+    APIConnectionError: () => {
+      mock.dropNext();
+      return client.faceAuth.submit({ submissionId: SUBMISSION, faceImage: jpeg(1) });
+    },
+    APITimeoutError: () => {
+      mock.delayNext(3000);
+      return client.faceAuth.get('secret-auth-id');
+    },
+    APIStatusError: status(404, '{"message":"Not Found"}'),
+    BadRequestError: status(400, '{"errorCode":"required_field_missing","message":"Required field is missing"}'),
+    NotFoundError: status(400, '{"errorCode":"Cannot find submission. Please check input data."}'),
+    AuthenticationError: () => mock.client({ apiKey: `${SENTINEL}x` }).faceAuth.get('a'),
+    IPNotAllowedError: async () => {
+      mock.setDeny(true);
+      try {
+        return await client.faceAuth.get('a');
+      } finally {
+        mock.setDeny(false);
+      }
+    },
+    PayloadTooLargeError: status(413, '{"message":"Request Entity Too Large"}'),
+    RateLimitError: status(429, '{"message":"Too Many Requests"}', { 'Retry-After': '120' }),
+    QuotaExceededError: status(429, '{"message":"Limit Exceeded"}'),
+    ServerError: status(503, 'down'),
+    InternalServerError: status(500, '{}'),
+    BadGatewayError: () => {
+      mock.badGatewayNext();
+      return client.faceAuth.image('secret-auth-id');
+    },
+  };
+}
+
+test('every class is thrown where it should be, and never shows the key', async (t) => {
+  const mock = await startMock(t, { apiKey: SENTINEL });
+  const client = mock.client();
+  assert.doesNotMatch(inspect(client, { showHidden: true, depth: 5 }), new RegExp(SENTINEL));
+  for (const [name, raise] of Object.entries(throwers(mock))) {
+    const err = await (async () => raise())().then(
+      () => assert.fail(`${name}: nothing was thrown`),
+      (caught) => caught,
+    );
+    assert.equal(err.constructor, argos[name], `${name}: got ${err.stack}`);
+    for (const base of BASES[name]) assert.ok(err instanceof classOf(base), `${name} is a ${base}`);
+    const texts = [err.message, err.stack, inspect(err, { showHidden: true, depth: 5 }), String(err), JSON.stringify(err)];
+    for (const text of texts) {
+      assert.doesNotMatch(text, new RegExp(SENTINEL), name);
+      assert.doesNotMatch(text, /authId=/, `${name}: no query string`);
+    }
+    const isStatus = err instanceof argos.APIStatusError;
+    assert.equal(typeof err.status, isStatus ? 'number' : 'object', `${name}: status`);
+    assert.equal(typeof err.body, isStatus ? 'string' : 'object', `${name}: body`);
+  }
+});
+
+test('status errors carry every field; transport errors their cause', async (t) => {
+  const mock = await startMock(t);
+  const client = mock.client({ maxRetries: 0 });
+  mock.failNext(429, '{"message":"Too Many Requests"}', { headers: { 'Retry-After': '120', 'x-amzn-RequestId': 'rid-1' } });
+  const err = await client.faceAuth.get('a').catch((caught) => caught);
+  assert.ok(err instanceof argos.RateLimitError);
+  assert.deepEqual(
+    [err.status, err.message, err.retryAfter, err.requestId, err.code, err.traceId, err.body],
+    [429, 'Too Many Requests', 120, 'rid-1', null, null, '{"message":"Too Many Requests"}'],
+  );
+  assert.equal(err.cause, undefined);
+  assert.match(inspect(err), /requestId: 'rid-1'/);
+
+  mock.dropNext();
+  const dropped = await client.faceAuth.get('a').catch((caught) => caught);
+  assert.ok(dropped instanceof argos.APIConnectionError && !(dropped instanceof argos.APITimeoutError));
+  assert.ok(dropped.cause instanceof Error);
+  assert.match(dropped.cause.message, /close_notify|connection|closed/i);
+  assert.equal(dropped.status, null);
+});
+
+test('an HTML gateway page never becomes the message', async (t) => {
+  const mock = await startMock(t);
+  mock.badGatewayNext();
+  const err = await mock.client({ maxRetries: 0 }).faceAuth.get('a').catch((caught) => caught);
+  assert.ok(err instanceof argos.BadGatewayError);
+  assert.equal(err.message, 'Bad Gateway');
+  assert.match(err.body, /<html/);
+  assert.doesNotMatch(err.stack, /<html/);
+});

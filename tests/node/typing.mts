@@ -1,0 +1,155 @@
+// Checked by `tsc --strict` (types.test.mjs), never run: the ESM typings accept what the
+// package accepts, refuse what it refuses, and describe what it returns.
+
+import {
+  APIConnectionError,
+  APIStatusError,
+  APITimeoutError,
+  ArgosError,
+  BadRequestError,
+  Client,
+  ConfigurationError,
+  decryptQuery,
+  encryptQuery,
+  NotFoundError,
+  parseWebhook,
+  QuotaExceededError,
+  RateLimitError,
+  VERSION,
+  type ClientOptions,
+  type FaceAuthPage,
+  type FaceAuthRecord,
+  type FaceAuthResult,
+  type FaceAuthWebhook,
+  type Policy,
+  type Score,
+} from 'argos-addon';
+import { MockServer, type RecordedRequest } from 'argos-addon/testing';
+
+const version: string = VERSION;
+
+const options: ClientOptions = {
+  apiKey: 'k',
+  baseUrl: 'https://example.test/v3',
+  timeout: 30_000,
+  connectTimeout: 5_000,
+  maxRetries: 0,
+  caCert: Buffer.from('pem'),
+  rateLimit: null,
+  maxUploadBytes: 1024,
+};
+const client = new Client(options);
+new Client();
+new Client({ caCert: 'PEM text', rateLimit: 10 });
+// @ts-expect-error timeouts are milliseconds, as numbers
+new Client({ timeout: '30s' });
+// @ts-expect-error an unknown option
+new Client({ apiKEY: 'k' });
+
+const baseUrl: string = client.baseUrl;
+const result: FaceAuthResult = await client.faceAuth.submit({ submissionId: 's', faceImage: 'selfie.jpg', userId: 'u' });
+await client.faceAuth.submit({ submissionId: 's', faceImage: Buffer.alloc(4) });
+await client.faceAuth.submit({ submissionId: 's', faceImage: new Uint8Array(4), cf1: 'a', cf2: 'b', cf3: 'c' });
+// @ts-expect-error faceImage is required
+await client.faceAuth.submit({ submissionId: 's' });
+// @ts-expect-error positional arguments are the Python way
+await client.faceAuth.submit('s', 'selfie.jpg');
+// @ts-expect-error not an image source
+await client.faceAuth.submit({ submissionId: 's', faceImage: 42 });
+
+const id: string = result.authenticationId;
+const approved: boolean = result.approved;
+const status: 'approved' | 'rejected' | string = result.authStatus;
+const score: Score = result.score;
+const similarity: number | null = score.faceSimilarityScore;
+const created: Date | null = result.createTime;
+const codes: string[] = [...result.failCodes, ...result.rejectedComments];
+const raw: Record<string, unknown> = result.raw;
+
+const record: FaceAuthRecord = await client.faceAuth.get(id);
+const policy: Policy | null = record.policy;
+const occluded: boolean | null | undefined = policy?.occludedThreshold;
+const deleted: boolean = record.deleted;
+const submission: string | null = record.kycSubmissionId;
+
+const page: FaceAuthPage = await client.faceAuth.listPage({ startDate: new Date(), endDate: '2030-01-01', count: 10 });
+const next: string | null = page.nextKey;
+if (next !== null) await client.faceAuth.listPage({ nextKey: next });
+await client.faceAuth.listPage();
+// @ts-expect-error count is a number
+await client.faceAuth.listPage({ count: '10' });
+
+for await (const each of client.faceAuth.list({ pageSize: 100 })) {
+  const authId: string = each.authId;
+}
+for await (const each of client.faceAuth.list()) {
+  const when: Date | null = each.createTime;
+}
+const image: Buffer = await client.faceAuth.image(id);
+const nothing: void = await client.faceAuth.delete(id);
+
+const url: string = client.faceAuthUrl({ projectId: 'p', submissionId: 's', token: 'tok_abcdefgh' });
+// @ts-expect-error projectId is required
+client.faceAuthUrl({ submissionId: 's' });
+client.close();
+
+const ciphertext: string = encryptQuery({ sid: 's', nested: { a: [1, null] } }, 'key');
+const params: Record<string, unknown> = decryptQuery(ciphertext, 'key');
+const hook: FaceAuthWebhook = parseWebhook('{}', { apiKey: 'key' });
+parseWebhook(Buffer.from('{}'));
+const hookVersion: 1 | 2 | 3 = hook.version;
+const email: string | null | undefined = hook.reference?.email;
+// @ts-expect-error the raw body, not a parsed object
+parseWebhook({ webhook_trigger: 'faceAuth' });
+
+try {
+  await client.faceAuth.get(id);
+} catch (err) {
+  if (err instanceof NotFoundError) {
+    const code: string | null = err.code;
+    const httpStatus: number = err.status;
+    const body: string = err.body;
+    const asBase: BadRequestError = err;
+  } else if (err instanceof QuotaExceededError) {
+    const limited: RateLimitError = err;
+    const retryAfter: number | null = limited.retryAfter;
+  } else if (err instanceof APITimeoutError) {
+    const connection: APIConnectionError = err;
+    const cause: Error | undefined = connection.cause;
+  } else if (err instanceof APIStatusError || err instanceof ConfigurationError) {
+    const base: ArgosError = err;
+    const fields: [string, string | null, string | null] = [base.name, base.requestId, base.traceId];
+  }
+}
+const made = new RateLimitError('slow down', { status: 429, retryAfter: 2 });
+const isArgos: ArgosError = made;
+
+const mock: MockServer = await MockServer.start({ rateLimit: null, dailyQuota: 10, port: 0 });
+const mockClient: Client = mock.client({ maxRetries: 0 });
+mock.addSubmission('s', { selfie: 'selfie.jpg' });
+mock.addSubmission('s2', { status: 'rejected', selfie: Buffer.alloc(4) });
+const seeded: string = mock.addRecord({ createTime: new Date(), authStatus: 'rejected' });
+mock.forceNextVerdict({ failCodes: ['Face_Occluded_fail'], score: 12 });
+mock.failNext(429, '{"message":"Too Many Requests"}', { headers: { 'Retry-After': '1' }, times: 2, method: 'GET', path: '/faceauth' });
+mock.badGatewayNext({ method: 'POST' });
+mock.delayNext(1500);
+mock.dropNext();
+mock.clearFaults();
+mock.setDeny();
+mock.setDailyQuota(null);
+mock.setRateLimit(100);
+mock.setListShape('bare');
+mock.setImageEncoding('data_uri');
+// @ts-expect-error not a list shape
+mock.setListShape('flat');
+const total: number = mock.requestCount();
+const gets: number = mock.requestCount('GET', '/faceauth');
+// @ts-expect-error both or neither
+mock.requestCount('GET');
+const requests: RecordedRequest[] = mock.requests();
+const firstHeader: [string, string] | undefined = requests[0]?.headers[0];
+const fields: [string, string, string, number] = [mock.baseUrl, mock.caCertPem, mock.apiKey, mock.port];
+mock.resetCounts();
+await mock.stop();
+// @ts-expect-error use MockServer.start()
+new MockServer();
