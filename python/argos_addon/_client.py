@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import datetime
 import logging
 import os
@@ -21,6 +20,7 @@ from typing import (
 )
 
 from . import _native
+from ._bridge import start
 from ._native import FaceAuthPage, FaceAuthRecord, FaceAuthResult
 from .errors import ValidationError
 
@@ -41,9 +41,6 @@ DEFAULT_CONNECT_TIMEOUT: float = _native.DEFAULT_CONNECT_TIMEOUT
 DEFAULT_MAX_RETRIES: int = _native.DEFAULT_MAX_RETRIES
 DEFAULT_RATE_LIMIT: float = _native.DEFAULT_RATE_LIMIT
 DEFAULT_MAX_UPLOAD_BYTES: int = _native.DEFAULT_MAX_UPLOAD_BYTES
-
-# Runtime threads must not enter the interpreter once it starts finalizing.
-atexit.register(_native.at_exit)
 
 _USER_AGENT = f"python/{sys.version_info[0]}.{sys.version_info[1]}"
 _logger = logging.getLogger("argos_addon")
@@ -174,11 +171,15 @@ class AsyncFaceAuth:
         cf3: Optional[str] = None,
     ) -> FaceAuthResult:
         """Compare ``face_image`` with the approved ID Check submission ``submission_id``."""
-        return await self._native.submit_async(submission_id, _image(face_image), user_id, cf1, cf2, cf3)
+        result: FaceAuthResult = await start(
+            self._native.submit_async, submission_id, _image(face_image), user_id, cf1, cf2, cf3
+        )
+        return result
 
     async def get(self, auth_id: str) -> FaceAuthRecord:
         """One record; :class:`~argos_addon.NotFoundError` if the API returns none."""
-        return await self._native.get_async(auth_id)
+        record: FaceAuthRecord = await start(self._native.get_async, auth_id)
+        return record
 
     async def list_page(
         self,
@@ -189,9 +190,10 @@ class AsyncFaceAuth:
         next_key: Optional[str] = None,
     ) -> FaceAuthPage:
         """One page of records, newest first; pass ``page.next_key`` back for the next one."""
-        return await self._native.list_page_async(
-            _date("start_date", start_date), _date("end_date", end_date), count, next_key
+        page: FaceAuthPage = await start(
+            self._native.list_page_async, _date("start_date", start_date), _date("end_date", end_date), count, next_key
         )
+        return page
 
     def list(
         self,
@@ -206,11 +208,12 @@ class AsyncFaceAuth:
 
     async def image(self, auth_id: str) -> bytes:
         """The FaceAuth image, decoded."""
-        return await self._native.image_async(auth_id)
+        image: bytes = await start(self._native.image_async, auth_id)
+        return image
 
     async def delete(self, auth_id: str) -> None:
         """Erase the image and personal data; the record stays, marked ``deleted``."""
-        await self._native.delete_async(auth_id)
+        await start(self._native.delete_async, auth_id)
 
 
 class _Records(Iterator[FaceAuthRecord]):
@@ -229,7 +232,7 @@ class _AsyncRecords(AsyncIterator[FaceAuthRecord]):
         self._pager = pager
 
     async def __anext__(self) -> FaceAuthRecord:
-        record = await self._pager.next_async()
+        record: Optional[FaceAuthRecord] = await start(self._pager.next_async)
         if record is None:
             raise StopAsyncIteration
         return record

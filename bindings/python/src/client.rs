@@ -14,9 +14,10 @@ use argos_addon::{
     duration_from_secs, int_option,
 };
 
-use crate::errors::{self, to_py, to_py_attached};
+use crate::bridge::Completions;
+use crate::errors::{self, to_py};
 use crate::models::{FaceAuthPage, FaceAuthRecord, FaceAuthResult};
-use crate::runtime::{block_on, future_into_py};
+use crate::runtime::block_on;
 
 /// A face image as the Python face hands it over: bytes (shared, not copied) or a path.
 #[derive(FromPyObject)]
@@ -79,17 +80,18 @@ impl NativeClient {
         block_on(py, fut)?.map_err(|e| to_py(py, &e))
     }
 
-    fn spawn<'py, T, F>(
+    fn spawn<T, F>(
         &self,
-        py: Python<'py>,
+        completions: &Bound<'_, Completions>,
+        id: u64,
         call: impl FnOnce(Client) -> F,
-    ) -> PyResult<Bound<'py, PyAny>>
+    ) -> PyResult<()>
     where
         F: Future<Output = argos_addon::Result<T>> + Send + 'static,
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
-        let fut = call(self.core()?);
-        future_into_py(py, async move { fut.await.map_err(to_py_attached) })
+        completions.get().spawn(id, call(self.core()?));
+        Ok(())
     }
 }
 
@@ -219,20 +221,21 @@ impl NativeClient {
         })
     }
 
-    #[pyo3(signature = (submission_id, face_image, user_id, cf1, cf2, cf3))]
+    #[pyo3(signature = (completions, id, submission_id, face_image, user_id, cf1, cf2, cf3))]
     #[allow(clippy::too_many_arguments)]
-    fn submit_async<'py>(
+    fn submit_async(
         &self,
-        py: Python<'py>,
+        completions: &Bound<'_, Completions>,
+        id: u64,
         submission_id: String,
         face_image: ImageArg,
         user_id: Option<String>,
         cf1: Option<String>,
         cf2: Option<String>,
         cf3: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<()> {
         let request = submit_request(submission_id, face_image, user_id, cf1, cf2, cf3);
-        self.spawn(py, |c| async move {
+        self.spawn(completions, id, |c| async move {
             c.face_auth()
                 .submit(request)
                 .await
@@ -246,8 +249,13 @@ impl NativeClient {
         })
     }
 
-    fn get_async<'py>(&self, py: Python<'py>, auth_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.spawn(py, |c| async move {
+    fn get_async(
+        &self,
+        completions: &Bound<'_, Completions>,
+        id: u64,
+        auth_id: String,
+    ) -> PyResult<()> {
+        self.spawn(completions, id, |c| async move {
             c.face_auth().get(&auth_id).await.map(FaceAuthRecord::from)
         })
     }
@@ -270,17 +278,20 @@ impl NativeClient {
         })
     }
 
-    #[pyo3(signature = (start_date, end_date, count, next_key))]
-    fn list_page_async<'py>(
+    #[pyo3(signature = (completions, id, start_date, end_date, count, next_key))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_page_async(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
+        completions: &Bound<'_, Completions>,
+        id: u64,
         start_date: Option<String>,
         end_date: Option<String>,
         count: Option<i64>,
         next_key: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<()> {
         let params = list_params(py, start_date, end_date, count, next_key)?;
-        self.spawn(py, |c| async move {
+        self.spawn(completions, id, |c| async move {
             c.face_auth()
                 .list_page(&params)
                 .await
@@ -314,8 +325,13 @@ impl NativeClient {
         })
     }
 
-    fn image_async<'py>(&self, py: Python<'py>, auth_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.spawn(py, |c| async move {
+    fn image_async(
+        &self,
+        completions: &Bound<'_, Completions>,
+        id: u64,
+        auth_id: String,
+    ) -> PyResult<()> {
+        self.spawn(completions, id, |c| async move {
             c.face_auth().image(&auth_id).await.map(ImageBytes)
         })
     }
@@ -324,8 +340,15 @@ impl NativeClient {
         self.run(py, |c| async move { c.face_auth().delete(&auth_id).await })
     }
 
-    fn delete_async<'py>(&self, py: Python<'py>, auth_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.spawn(py, |c| async move { c.face_auth().delete(&auth_id).await })
+    fn delete_async(
+        &self,
+        completions: &Bound<'_, Completions>,
+        id: u64,
+        auth_id: String,
+    ) -> PyResult<()> {
+        self.spawn(completions, id, |c| async move {
+            c.face_auth().delete(&auth_id).await
+        })
     }
 
     #[pyo3(signature = (project_id, submission_id, user_id, cf1, cf2, cf3, token))]
@@ -387,13 +410,11 @@ impl NativePager {
         block_on(py, fut)?.map_err(|e| to_py(py, &e))
     }
 
-    fn next_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn next_async(&self, completions: &Bound<'_, Completions>, id: u64) {
         let pager = self.pager.clone();
-        future_into_py(py, async move {
+        completions.get().spawn(id, async move {
             let record = pager.lock().await.next_record().await;
-            record
-                .map(|r| r.map(FaceAuthRecord::from))
-                .map_err(to_py_attached)
-        })
+            record.map(|r| r.map(FaceAuthRecord::from))
+        });
     }
 }

@@ -21,15 +21,6 @@ pub(crate) fn to_py(py: Python<'_>, err: &Error) -> PyErr {
     build(py, err).unwrap_or_else(|failure| failure)
 }
 
-/// For futures finishing on a runtime thread; at interpreter exit the error is left unbuilt.
-pub(crate) fn to_py_attached(err: Error) -> PyErr {
-    if crate::runtime::exiting() {
-        return pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting");
-    }
-    Python::try_attach(|py| to_py(py, &err))
-        .unwrap_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("the interpreter is exiting"))
-}
-
 fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("message", err.message())?;

@@ -1,5 +1,6 @@
 //! The private module `argos_addon._native`: conversion between Python and the Rust core only.
 
+mod bridge;
 mod client;
 mod convert;
 mod errors;
@@ -56,7 +57,6 @@ fn parse_webhook(
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     argos_addon::init_logging_with_layer(Box::new(logging::PythonLogging));
-    runtime::quiet_panics_at_exit();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_BASE_URL", argos_addon::DEFAULT_BASE_URL)?;
     m.add("DEFAULT_RATE_LIMIT", argos_addon::DEFAULT_RATE_LIMIT)?;
@@ -73,6 +73,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         argos_addon::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
     )?;
     m.add("DEFAULT_MAX_RETRIES", argos_addon::DEFAULT_MAX_RETRIES)?;
+    m.add_class::<bridge::Completions>()?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativePager>()?;
     m.add_class::<mock::NativeMock>()?;
@@ -81,6 +82,5 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decrypt_query, m)?)?;
     m.add_function(wrap_pyfunction!(parse_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(logging::set_python_log_level, m)?)?;
-    m.add_function(wrap_pyfunction!(runtime::at_exit, m)?)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! configured logging (the Python face sets the level; 0 means off).
 
 use std::fmt::Write as _;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use pyo3::prelude::*;
@@ -20,6 +21,10 @@ pub(crate) fn set_python_log_level(level: u32) {
 }
 
 pub(crate) struct PythonLogging;
+
+/// Records wait here until a Python thread takes them (after a sync call, or when an event
+/// loop drains its finished calls): runtime threads never enter the interpreter.
+static PENDING: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
 
 impl<S: Subscriber> Layer<S> for PythonLogging {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
@@ -40,17 +45,28 @@ impl<S: Subscriber> Layer<S> for PythonLogging {
         }
         let mut message = Message(String::new());
         event.record(&mut message);
-        // try_attach: during interpreter shutdown a record is dropped rather than crashing.
-        Python::try_attach(|py| {
-            let logger = LOGGER.get_or_try_init(py, || {
-                py.import("logging")?
-                    .call_method1("getLogger", ("argos_addon",))
-                    .map(Bound::unbind)
-            });
-            if let Ok(logger) = logger {
-                let _ = logger.bind(py).call_method1("log", (level, message.0));
-            }
-        });
+        PENDING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((level, message.0));
+    }
+}
+
+/// Hands the waiting records to the `argos_addon` logger.
+pub(crate) fn flush(py: Python<'_>) {
+    let pending = std::mem::take(&mut *PENDING.lock().unwrap_or_else(|p| p.into_inner()));
+    if pending.is_empty() {
+        return;
+    }
+    let logger = LOGGER.get_or_try_init(py, || {
+        py.import("logging")?
+            .call_method1("getLogger", ("argos_addon",))
+            .map(Bound::unbind)
+    });
+    if let Ok(logger) = logger {
+        for (level, message) in pending {
+            let _ = logger.bind(py).call_method1("log", (level, message));
+        }
     }
 }
 
