@@ -39,4 +39,6 @@ test('examples/quickstart.mjs walks the API on its own mock', async () => {
   assert.match(run.stdout, /submit same face {3}-> approved/);
   assert.match(run.stdout, /submit other face {2}-> rejected: face_compare_underscore/);
   assert.match(run.stdout, /wrong key {10}-> AuthenticationError/);
+  assert.match(run.stdout, /decrypted {8}-> \{"sid":"sub0000000001","authUserId":"user-42","token":"tok_abcdefgh"\}/);
+  assert.match(run.stdout, /webhook encrypted {2}-> v3 auth auth000000001 approved/);
 });
