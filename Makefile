@@ -68,7 +68,8 @@ $(VENV)/.dist-tools: $(VENV)/.installed
 
 dist-python: $(VENV)/.dist-tools
 	rm -f dist/argos_addon-*
-	$(VENV)/bin/maturin build --release --locked --zig --compatibility manylinux2014 --out dist
+	# maturin finds zig through the venv's `python -m ziglang`, so the venv goes first on PATH.
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/maturin build --release --locked --zig --compatibility manylinux2014 --out dist
 	$(VENV)/bin/maturin sdist --out dist
 	$(VENV)/bin/auditwheel show dist/argos_addon-*.whl
 
