@@ -71,21 +71,47 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(mock) => mock.api_key().to_owned(),
         None => std::env::var("ARGOS_API_KEY")?,
     };
-    if let Some(mock) = &mock {
+    if mock.is_some() {
         fa.delete(&result.authentication_id).await?;
+        let deleted = fa.get(&result.authentication_id).await?.deleted;
+        println!("delete             -> deleted={deleted}");
+    }
+
+    let project_id = match &mock {
+        Some(mock) => mock.project_id().to_owned(),
+        None => std::env::var("ARGOS_PROJECT_ID").unwrap_or_else(|_| "your-project-id".into()),
+    };
+    let url = client.face_auth_url(&FaceAuthUrlParams {
+        project_id,
+        submission_id: submission_id.clone(),
+        user_id: Some("user-42".into()),
+        token: Some("tok_abcdefgh".into()),
+        ..Default::default()
+    })?;
+    println!("face auth URL      -> {}...", &url[..64]);
+    let encrypted = url.split("&encrypted=").nth(1).expect("the URL has it");
+    let encrypted = encrypted
+        .replace("%2B", "+")
+        .replace("%2F", "/")
+        .replace("%3D", "=");
+    let params = argos_addon::decrypt_query(&encrypted, &key)?;
+    println!(
+        "  decrypted        -> {}",
+        serde_json::Value::Object(params)
+    );
+
+    for (version, body) in webhook_samples(&key) {
+        let hook = argos_addon::parse_webhook(body.as_bytes(), Some(&key))?;
         println!(
-            "delete             -> deleted={}",
-            fa.get(&result.authentication_id).await?.deleted
+            "webhook {version:<10} -> v{} auth {} {} user {}",
+            hook.version,
+            hook.auth_id,
+            hook.auth_status.unwrap_or_default(),
+            hook.user_id.unwrap_or_default()
         );
+    }
 
-        let url = client.face_auth_url(&FaceAuthUrlParams {
-            project_id: mock.project_id().into(),
-            submission_id: submission_id.clone(),
-            token: Some("tok_abcdefgh".into()),
-            ..Default::default()
-        })?;
-        println!("face auth URL      -> {}...", &url[..64]);
-
+    if let Some(mock) = &mock {
         let wrong = Client::builder()
             .api_key("not-the-right-key")
             .base_url(mock.base_url())
@@ -99,17 +125,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         assert_eq!(err.kind(), ErrorKind::Authentication);
         println!("wrong key          -> {}: {}", err.kind().class_name(), err);
     }
-
-    let body = serde_json::json!({
-        "webhook_trigger": "faceAuth",
-        "data": {"Authentication_id": "auth000000001", "Auth_Status": "approved", "Auth_User_id": "user-42"}
-    });
-    let encrypted =
-        serde_json::json!({ "data": argos_addon::encrypt_text(&body.to_string(), &key) });
-    let hook = argos_addon::parse_webhook(encrypted.to_string().as_bytes(), Some(&key))?;
-    println!(
-        "webhook encrypted  -> v{} auth {} {:?}",
-        hook.version, hook.auth_id, hook.auth_status
-    );
     Ok(())
+}
+
+/// One `faceAuth` webhook body per published version, and an encrypted one.
+fn webhook_samples(key: &str) -> Vec<(&'static str, String)> {
+    let v3 = serde_json::json!({
+        "webhook_trigger": "faceAuth",
+        "data": {
+            "Submission_id": "sub0000000001", "Auth_Status": "approved",
+            "Create_Time": "2024-05-01T10:00:00.000Z", "Auth_User_id": "user-42",
+            "Token_id": "tok_abcdefgh", "Authentication_id": "auth000000001",
+            "reference": {"userid": "ref-user", "email": "ref@example.com", "cf": {"cf1": "a"}}
+        }
+    });
+    let v2 = serde_json::json!({
+        "webhook_trigger": "faceAuth", "Authentication_id": "auth000000002",
+        "data": {"Submission_id": "sub0000000001", "Auth_Status": "rejected", "User_id": "user-7", "cf1": "x"}
+    });
+    let v1 = serde_json::json!({
+        "webhook_trigger": "faceAuth", "auth_id": "auth000000003",
+        "data": {"submission_id": "sub0000000001", "auth_status": "approved", "user_id": "user-1"}
+    });
+    let encrypted = serde_json::json!({ "data": argos_addon::encrypt_text(&v3.to_string(), key) });
+    vec![
+        ("v3", v3.to_string()),
+        ("v2", v2.to_string()),
+        ("v1", v1.to_string()),
+        ("encrypted", encrypted.to_string()),
+    ]
 }
