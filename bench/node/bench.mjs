@@ -71,21 +71,24 @@ async function makeClient(name) {
     };
   }
   const headers = { 'x-api-key': args.key };
-  const form = () => {
-    const data = new FormData();
+  const formWith = (FormDataClass) => () => {
+    const data = new FormDataClass();
     data.append('submissionId', SUBMISSION);
     data.append('faceImage', new Blob([image], { type: 'image/jpeg' }), 'face.jpg');
     return data;
   };
+  const form = formWith(FormData);
   if (name === 'undici') {
-    const { Agent, request } = await import('undici');
+    // undici.request needs undici's own FormData, not the one bundled into Node.
+    const { Agent, FormData: UndiciFormData, request } = await import('undici');
+    const undiciForm = formWith(UndiciFormData);
     const dispatcher = new Agent({ connect: { ca }, connections: IN_FLIGHT });
     const call = async (target, options) => {
       const response = await request(target, { dispatcher, headers, ...options });
       if (response.statusCode >= 400) throw new Error(`HTTP ${response.statusCode}`);
       await response.body.arrayBuffer();
     };
-    return { get: () => call(getUrl), upload: () => call(url, { method: 'POST', body: form() }) };
+    return { get: () => call(getUrl), upload: () => call(url, { method: 'POST', body: undiciForm() }) };
   }
   if (name === 'fetch') {
     // Global fetch takes extra roots only from NODE_EXTRA_CA_CERTS, which run.py sets.

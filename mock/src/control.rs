@@ -97,9 +97,9 @@ impl MockServer {
         self.shared.lock().counts.values().sum()
     }
 
-    /// Bench mode, for long benchmarks: requests are counted but not recorded, submits are
-    /// judged but not stored, and looking up an unknown `authId` answers a canned approved
-    /// record, so the server's memory stays flat however many calls it serves.
+    /// Bench mode, for benchmarks of clients: requests are counted but not recorded, any submit
+    /// is approved without its form being parsed or stored, and looking up an unknown `authId`
+    /// answers a canned approved record, so the server stays cheap and its memory flat.
     pub fn set_bench(&self, on: bool) {
         self.shared.lock().bench = on;
     }

@@ -40,7 +40,11 @@ pub(crate) async fn handle(
     let body = body::read(body, &head.headers, shared.config.max_body_bytes)
         .await
         .map_err(|_| DropConnection)?;
+    // Bench mode answers submits without reading the form: the server should not be what a
+    // benchmark of clients measures.
+    let bench = shared.lock().bench;
     let form = match &body.data {
+        Some(_) if bench => None,
         Some(data) => {
             let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
             multipart::parse(content_type, data.clone()).await
