@@ -7,13 +7,15 @@ of completions costs one wake-up and no runtime thread ever enters the interpret
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import weakref
-from typing import Any, Callable, Dict
+from typing import TYPE_CHECKING, Any, Callable, Dict
 
 from . import _native
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["start"]
 
@@ -72,6 +74,10 @@ _bridges: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBridge]" = 
 
 def start(method: Callable[..., None], *args: Any) -> "asyncio.Future[Any]":
     """Starts ``method(completions, call_id, *args)`` and returns the future it will settle."""
+    # Imported here: asyncio costs ~50 ms to import, and only async callers need it (they have
+    # imported it already).
+    import asyncio
+
     loop = asyncio.get_running_loop()
     bridge = _bridges.get(loop)
     if bridge is None:

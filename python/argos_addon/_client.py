@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 import os
 import sys
 from functools import cached_property
@@ -43,13 +42,18 @@ DEFAULT_RATE_LIMIT: float = _native.DEFAULT_RATE_LIMIT
 DEFAULT_MAX_UPLOAD_BYTES: int = _native.DEFAULT_MAX_UPLOAD_BYTES
 
 _USER_AGENT = f"python/{sys.version_info[0]}.{sys.version_info[1]}"
-_logger = logging.getLogger("argos_addon")
 
 
 def _python_log_level() -> int:
     """The level at which records reach the ``argos_addon`` logger, or 0 if nobody listens."""
-    configured = logging.getLogger().handlers or _logger.handlers
-    return _logger.getEffectiveLevel() if configured else 0
+    # An application that never imported logging has not configured it; importing it here
+    # would only slow `import argos_addon` down.
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return 0
+    logger = logging.getLogger("argos_addon")
+    configured = logging.getLogger().handlers or logger.handlers
+    return int(logger.getEffectiveLevel()) if configured else 0
 
 
 def _image(face_image: FaceImage) -> Union[str, bytes]:
