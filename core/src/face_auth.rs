@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::Bytes;
+use chrono::NaiveDate;
 use futures_util::Stream;
 use reqwest::{Method, Url};
 use serde_json::Value;
@@ -70,6 +71,8 @@ impl SubmitRequest {
     }
 }
 
+type DateRange = (NaiveDate, NaiveDate);
+
 /// Filters and paging of `GET /faceauth`. Dates are `YYYY-MM-DD`, both or neither.
 #[derive(Clone, Debug, Default)]
 pub struct ListParams {
@@ -102,12 +105,18 @@ impl ListParams {
         self
     }
 
-    fn query(&self, url: &mut Url) -> Result<()> {
+    /// Checks the dates and count, before any request: the date range, if any, and the count.
+    fn check(&self) -> Result<(Option<DateRange>, Option<i64>)> {
         let range = validate::date_range(self.start_date.as_deref(), self.end_date.as_deref())?;
         let count = self
             .count
             .map(|c| validate::page_size("count", c))
             .transpose()?;
+        Ok((range, count))
+    }
+
+    fn query(&self, url: &mut Url) -> Result<()> {
+        let (range, count) = self.check()?;
         let mut q = url.query_pairs_mut();
         if let Some((start, end)) = range {
             q.append_pair("startDate", &start.to_string());
@@ -172,14 +181,14 @@ impl FaceAuth<'_> {
         let page =
             FaceAuthPage::from_json(parse_json(&answer)?).map_err(|why| invalid(&answer, why))?;
         let mut records = page.records;
-        let position = records
-            .iter()
-            .position(|r| r.auth_id == auth_id)
-            .unwrap_or(0);
         if records.is_empty() {
             let request_id = crate::error::request_id(&answer.headers).map(str::to_owned);
             return Err(Error::record_not_found(auth_id, request_id));
         }
+        let position = records
+            .iter()
+            .position(|r| r.auth_id == auth_id)
+            .unwrap_or(0);
         Ok(records.swap_remove(position))
     }
 
@@ -197,8 +206,7 @@ impl FaceAuth<'_> {
     /// Every record, newest first, fetching pages lazily. `params.count` is the page size.
     /// The parameters are checked here, before any request.
     pub fn pager(&self, params: ListParams) -> Result<Pager> {
-        let mut probe = self.client.config().endpoint("faceauth");
-        params.query(&mut probe)?;
+        params.check()?;
         Ok(Pager {
             client: self.client.clone(),
             params,
