@@ -70,6 +70,30 @@ async def arate(call: Callable[[], Awaitable[Any]], total: int, in_flight: int) 
     return {"rps": round(total / (time.perf_counter() - started), 1)}
 
 
+async def async_workload(
+    name: str,
+    workload: str,
+    count: int,
+    get: Callable[[], Awaitable[Any]],
+    upload: Callable[[], Awaitable[Any]],
+) -> Dict[str, Any]:
+    """The asyncio workloads, the same for every async client: warm the pool, then measure."""
+    await arate(get, IN_FLIGHT, IN_FLIGHT)
+    if workload == "latency":
+        return await alatency_of(get, count or 2000)
+    if workload == "throughput":
+        return await arate(get, count or 5000, IN_FLIGHT)
+    if workload == "upload":
+        return await arate(upload, count or 500, UPLOAD_IN_FLIGHT)
+    if workload == "soak":
+        total = count or 100_000
+        await arate(get, 10_000, IN_FLIGHT)
+        at_10k = rss_kib()
+        await arate(get, total - 10_000, IN_FLIGHT)
+        return {"rss_10k_kib": at_10k, "rss_100k_kib": rss_kib()}
+    raise SystemExit(f"{name} has no workload {workload}")
+
+
 class Env:
     def __init__(self, args: argparse.Namespace) -> None:
         self.base_url = args.base_url
@@ -108,21 +132,13 @@ def run_argos_async(env: Env, workload: str) -> Dict[str, Any]:
     client = argos_addon.AsyncClient(api_key=env.key, base_url=env.base_url, ca_cert=env.ca, rate_limit=None)
 
     async def main() -> Dict[str, Any]:
-        get = lambda: client.face_auth.get(AUTH_ID)  # noqa: E731
-        await arate(get, IN_FLIGHT, IN_FLIGHT)
-        if workload == "latency":
-            return await alatency_of(get, env.count or 2000)
-        if workload == "throughput":
-            return await arate(get, env.count or 5000, IN_FLIGHT)
-        if workload == "upload":
-            return await arate(lambda: client.face_auth.submit(SUBMISSION, env.image), env.count or 500, UPLOAD_IN_FLIGHT)
-        if workload == "soak":
-            total = env.count or 100_000
-            await arate(get, 10_000, IN_FLIGHT)
-            at_10k = rss_kib()
-            await arate(get, total - 10_000, IN_FLIGHT)
-            return {"rss_10k_kib": at_10k, "rss_100k_kib": rss_kib()}
-        raise SystemExit(f"argos-async has no workload {workload}")
+        return await async_workload(
+            "argos-async",
+            workload,
+            env.count,
+            lambda: client.face_auth.get(AUTH_ID),
+            lambda: client.face_auth.submit(SUBMISSION, env.image),
+        )
 
     return asyncio.run(main())
 
@@ -166,14 +182,7 @@ def run_httpx_async(env: Env, workload: str) -> Dict[str, Any]:
                 files = {"faceImage": ("face.jpg", env.image, "image/jpeg")}
                 (await client.post(env.url, data={"submissionId": SUBMISSION}, files=files)).raise_for_status()
 
-            await arate(get, IN_FLIGHT, IN_FLIGHT)
-            if workload == "latency":
-                return await alatency_of(get, env.count or 2000)
-            if workload == "throughput":
-                return await arate(get, env.count or 5000, IN_FLIGHT)
-            if workload == "upload":
-                return await arate(upload, env.count or 500, UPLOAD_IN_FLIGHT)
-        raise SystemExit(f"httpx-async has no workload {workload}")
+            return await async_workload("httpx-async", workload, env.count, get, upload)
 
     return asyncio.run(main())
 
@@ -198,14 +207,7 @@ def run_aiohttp(env: Env, workload: str) -> Dict[str, Any]:
                     response.raise_for_status()
                     await response.read()
 
-            await arate(get, IN_FLIGHT, IN_FLIGHT)
-            if workload == "latency":
-                return await alatency_of(get, env.count or 2000)
-            if workload == "throughput":
-                return await arate(get, env.count or 5000, IN_FLIGHT)
-            if workload == "upload":
-                return await arate(upload, env.count or 500, UPLOAD_IN_FLIGHT)
-        raise SystemExit(f"aiohttp has no workload {workload}")
+            return await async_workload("aiohttp", workload, env.count, get, upload)
 
     return asyncio.run(main())
 
