@@ -1,10 +1,11 @@
-//! `NativeClient`: the core client behind `Client`, every network operation a Promise.
+//! `NativeClient`: the core client behind `Client`, every network operation a Promise (made by
+//! [`Bridge`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{Buffer, Either, Null};
+use napi::bindgen_prelude::{Buffer, Either, Env, Null, PromiseRaw};
 use napi_derive::napi;
 use tokio::sync::Mutex as AsyncMutex;
 
@@ -13,6 +14,7 @@ use argos_addon::{
     duration_from_secs, int_option,
 };
 
+use crate::bridge::Bridge;
 use crate::errors::{failure, to_js};
 use crate::models::Js;
 use crate::{lock, nullable};
@@ -155,6 +157,7 @@ pub struct NativeClient {
     base_url: String,
     /// `None` once closed.
     current: Mutex<Option<Client>>,
+    bridge: Arc<Bridge>,
 }
 
 impl NativeClient {
@@ -172,11 +175,12 @@ impl NativeClient {
 impl NativeClient {
     /// Checks every option and builds the connection pool; no I/O happens here.
     #[napi(constructor)]
-    pub fn new(options: ClientOptions) -> napi::Result<Self> {
+    pub fn new(env: &Env, options: ClientOptions) -> napi::Result<Self> {
         let client = build(options)?;
         Ok(NativeClient {
             base_url: client.config().base_url().to_owned(),
             current: Mutex::new(Some(client)),
+            bridge: Bridge::new(env)?,
         })
     }
 
@@ -192,25 +196,43 @@ impl NativeClient {
     }
 
     #[napi]
-    pub async fn submit(&self, params: SubmitParams) -> napi::Result<Js<FaceAuthResult>> {
+    pub fn submit<'env>(
+        &self,
+        env: &'env Env,
+        params: SubmitParams,
+    ) -> napi::Result<PromiseRaw<'env, Js<FaceAuthResult>>> {
         let client = self.core()?;
-        let result = client.face_auth().submit(params.into()).await;
-        result.map(Js).map_err(to_js)
+        self.bridge.spawn(env, async move {
+            let result = client.face_auth().submit(params.into()).await;
+            result.map(Js).map_err(to_js)
+        })
     }
 
     #[napi]
-    pub async fn get(&self, auth_id: String) -> napi::Result<Js<FaceAuthRecord>> {
+    pub fn get<'env>(
+        &self,
+        env: &'env Env,
+        auth_id: String,
+    ) -> napi::Result<PromiseRaw<'env, Js<FaceAuthRecord>>> {
         let client = self.core()?;
-        let record = client.face_auth().get(&auth_id).await;
-        record.map(Js).map_err(to_js)
+        self.bridge.spawn(env, async move {
+            let record = client.face_auth().get(&auth_id).await;
+            record.map(Js).map_err(to_js)
+        })
     }
 
     #[napi]
-    pub async fn list_page(&self, options: ListOptions) -> napi::Result<Js<FaceAuthPage>> {
+    pub fn list_page<'env>(
+        &self,
+        env: &'env Env,
+        options: ListOptions,
+    ) -> napi::Result<PromiseRaw<'env, Js<FaceAuthPage>>> {
         let params = ListParams::try_from(options)?;
         let client = self.core()?;
-        let page = client.face_auth().list_page(&params).await;
-        page.map(Js).map_err(to_js)
+        self.bridge.spawn(env, async move {
+            let page = client.face_auth().list_page(&params).await;
+            page.map(Js).map_err(to_js)
+        })
     }
 
     /// A pager over every record; the options are checked now, before any request.
@@ -219,22 +241,35 @@ impl NativeClient {
         let pager = self.core()?.face_auth().pager(options.try_into()?);
         Ok(NativePager {
             pager: Arc::new(AsyncMutex::new(pager.map_err(to_js)?)),
+            bridge: Arc::clone(&self.bridge),
         })
     }
 
     #[napi]
-    pub async fn image(&self, auth_id: String) -> napi::Result<Buffer> {
+    pub fn image<'env>(
+        &self,
+        env: &'env Env,
+        auth_id: String,
+    ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         let client = self.core()?;
-        let image = client.face_auth().image(&auth_id).await;
-        image
-            .map(|bytes| Buffer::from(Vec::from(bytes)))
-            .map_err(to_js)
+        self.bridge.spawn(env, async move {
+            let image = client.face_auth().image(&auth_id).await;
+            image
+                .map(|bytes| Buffer::from(Vec::from(bytes)))
+                .map_err(to_js)
+        })
     }
 
     #[napi]
-    pub async fn delete(&self, auth_id: String) -> napi::Result<()> {
+    pub fn delete<'env>(
+        &self,
+        env: &'env Env,
+        auth_id: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
         let client = self.core()?;
-        client.face_auth().delete(&auth_id).await.map_err(to_js)
+        self.bridge.spawn(env, async move {
+            client.face_auth().delete(&auth_id).await.map_err(to_js)
+        })
     }
 
     #[napi]
@@ -261,14 +296,21 @@ impl NativeClient {
 #[napi]
 pub struct NativePager {
     pager: Arc<AsyncMutex<Pager>>,
+    bridge: Arc<Bridge>,
 }
 
 #[napi]
 impl NativePager {
     /// The next record, or `null` after the last.
     #[napi]
-    pub async fn next(&self) -> napi::Result<Option<Js<FaceAuthRecord>>> {
-        let record = self.pager.lock().await.next_record().await;
-        record.map(|r| r.map(Js)).map_err(to_js)
+    pub fn next<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Option<Js<FaceAuthRecord>>>> {
+        let pager = Arc::clone(&self.pager);
+        self.bridge.spawn(env, async move {
+            let record = pager.lock().await.next_record().await;
+            record.map(|r| r.map(Js)).map_err(to_js)
+        })
     }
 }

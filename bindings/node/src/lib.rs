@@ -2,6 +2,7 @@
 //! Rust core only. Its JavaScript face is `node/`, which turns every failure into the error
 //! classes of sdk.md and checks argument types before calling in here.
 
+mod bridge;
 mod client;
 mod errors;
 mod mock;

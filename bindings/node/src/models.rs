@@ -1,90 +1,298 @@
 //! The core's results as plain JavaScript objects: camelCase keys, `null` for absent values,
 //! `Date` for times, and the JSON as received in `raw`.
+//!
+//! A result crosses as one JSON text that `JSON.parse` turns into objects; only its times are
+//! then set one by one, as `Date`s. V8 builds objects from JSON several times faster than napi
+//! can property by property, and this conversion runs on the JavaScript thread for every call.
 
-use napi::bindgen_prelude::{Env, JsValue, Object, ToNapiValue};
-use napi::sys;
+use std::ptr;
+
+use chrono::{DateTime, Utc};
+use napi::bindgen_prelude::ToNapiValue;
+use napi::{check_status, sys};
+use serde::Serialize;
+use serde_json::Value;
+
+use argos_addon::{
+    FaceAuthPage, FaceAuthRecord, FaceAuthResult, FaceAuthWebhook, Policy, Score, WebhookReference,
+};
 
 /// A core model on its way to JavaScript.
 pub struct Js<T>(pub T);
 
-/// Converts `Js<$model>` to a plain object, one key per entry, each value taken from the model.
-macro_rules! plain_object {
-    ($model:ty, |$m:ident| { $($key:literal: $value:expr),* $(,)? }) => {
-        impl ToNapiValue for Js<$model> {
-            unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
-                let $m = js.0;
-                let mut object = Object::new(&Env::from_raw(env))?;
-                $(object.set($key, $value)?;)*
-                Ok(object.raw())
-            }
-        }
-    };
+/// Times are `null` in the JSON and set afterwards as `Date`s.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultJson<'a> {
+    authentication_id: &'a str,
+    auth_status: &'a str,
+    approved: bool,
+    score: ScoreJson,
+    create_time: (),
+    fail_codes: &'a [String],
+    rejected_comments: &'a [String],
+    raw: &'a Value,
 }
 
-plain_object!(argos_addon::Score, |s| {
-    "faceSimilarityScore": s.face_similarity_score,
-    "occludedScore": s.occluded_score,
-    "faceCoverScore": s.face_cover_score,
-    "headCoverScore": s.head_cover_score,
-});
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScoreJson {
+    face_similarity_score: Option<f64>,
+    occluded_score: Option<f64>,
+    face_cover_score: Option<f64>,
+    head_cover_score: Option<f64>,
+}
 
-plain_object!(argos_addon::FaceAuthResult, |r| {
-    "authenticationId": r.authentication_id,
-    "authStatus": r.auth_status,
-    "approved": r.approved,
-    "score": Js(r.score),
-    "createTime": r.create_time,
-    "failCodes": r.fail_codes,
-    "rejectedComments": r.rejected_comments,
-    "raw": r.raw,
-});
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordJson<'a> {
+    auth_id: &'a str,
+    auth_status: &'a str,
+    approved: bool,
+    create_time: (),
+    submit_type: Option<&'a str>,
+    kyc_submission_id: Option<&'a str>,
+    policy: Option<PolicyJson>,
+    deleted: bool,
+    raw: &'a Value,
+}
 
-plain_object!(argos_addon::Policy, |p| {
-    "faceSimilarityThreshold": p.face_similarity_threshold,
-    "occludedThreshold": p.occluded_threshold,
-    "faceCoverThreshold": p.face_cover_threshold,
-    "headCoverThreshold": p.head_cover_threshold,
-    "livenessThreshold": p.liveness_threshold,
-    "activeLivenessThreshold": p.active_liveness_threshold,
-});
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyJson {
+    face_similarity_threshold: Option<f64>,
+    occluded_threshold: Option<bool>,
+    face_cover_threshold: Option<f64>,
+    head_cover_threshold: Option<f64>,
+    liveness_threshold: Option<f64>,
+    active_liveness_threshold: Option<f64>,
+}
 
-plain_object!(argos_addon::FaceAuthRecord, |r| {
-    "authId": r.auth_id,
-    "authStatus": r.auth_status,
-    "approved": r.approved,
-    "createTime": r.create_time,
-    "submitType": r.submit_type,
-    "kycSubmissionId": r.kyc_submission_id,
-    "policy": r.policy.map(Js),
-    "deleted": r.deleted,
-    "raw": r.raw,
-});
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageJson<'a> {
+    records: Vec<RecordJson<'a>>,
+    /// The opaque token of the next page.
+    next_key: Option<String>,
+}
 
-plain_object!(argos_addon::FaceAuthPage, |p| {
-    "records": p.records.into_iter().map(Js).collect::<Vec<_>>(),
-    // The opaque token of the next page.
-    "nextKey": p.next_key.map(|k| k.to_string()),
-});
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WebhookJson<'a> {
+    auth_id: &'a str,
+    submission_id: Option<&'a str>,
+    auth_status: Option<&'a str>,
+    create_time: (),
+    user_id: Option<&'a str>,
+    cf1: Option<&'a str>,
+    cf2: Option<&'a str>,
+    cf3: Option<&'a str>,
+    token_id: Option<&'a str>,
+    reference: Option<ReferenceJson<'a>>,
+    version: u8,
+    raw: &'a Value,
+}
 
-plain_object!(argos_addon::WebhookReference, |r| {
-    "userId": r.user_id,
-    "email": r.email,
-    "cf1": r.cf1,
-    "cf2": r.cf2,
-    "cf3": r.cf3,
-});
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReferenceJson<'a> {
+    user_id: Option<&'a str>,
+    email: Option<&'a str>,
+    cf1: Option<&'a str>,
+    cf2: Option<&'a str>,
+    cf3: Option<&'a str>,
+}
 
-plain_object!(argos_addon::FaceAuthWebhook, |w| {
-    "authId": w.auth_id,
-    "submissionId": w.submission_id,
-    "authStatus": w.auth_status,
-    "createTime": w.create_time,
-    "userId": w.user_id,
-    "cf1": w.cf1,
-    "cf2": w.cf2,
-    "cf3": w.cf3,
-    "tokenId": w.token_id,
-    "reference": w.reference.map(Js),
-    "version": w.version,
-    "raw": w.raw,
-});
+fn score(s: &Score) -> ScoreJson {
+    ScoreJson {
+        face_similarity_score: s.face_similarity_score,
+        occluded_score: s.occluded_score,
+        face_cover_score: s.face_cover_score,
+        head_cover_score: s.head_cover_score,
+    }
+}
+
+fn policy(p: &Policy) -> PolicyJson {
+    PolicyJson {
+        face_similarity_threshold: p.face_similarity_threshold,
+        occluded_threshold: p.occluded_threshold,
+        face_cover_threshold: p.face_cover_threshold,
+        head_cover_threshold: p.head_cover_threshold,
+        liveness_threshold: p.liveness_threshold,
+        active_liveness_threshold: p.active_liveness_threshold,
+    }
+}
+
+fn record(r: &FaceAuthRecord) -> RecordJson<'_> {
+    RecordJson {
+        auth_id: &r.auth_id,
+        auth_status: &r.auth_status,
+        approved: r.approved,
+        create_time: (),
+        submit_type: r.submit_type.as_deref(),
+        kyc_submission_id: r.kyc_submission_id.as_deref(),
+        policy: r.policy.as_ref().map(policy),
+        deleted: r.deleted,
+        raw: &r.raw,
+    }
+}
+
+fn reference(r: &WebhookReference) -> ReferenceJson<'_> {
+    ReferenceJson {
+        user_id: r.user_id.as_deref(),
+        email: r.email.as_deref(),
+        cf1: r.cf1.as_deref(),
+        cf2: r.cf2.as_deref(),
+        cf3: r.cf3.as_deref(),
+    }
+}
+
+impl ToNapiValue for Js<FaceAuthResult> {
+    unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
+        let r = js.0;
+        let json = ResultJson {
+            authentication_id: &r.authentication_id,
+            auth_status: &r.auth_status,
+            approved: r.approved,
+            score: score(&r.score),
+            create_time: (),
+            fail_codes: &r.fail_codes,
+            rejected_comments: &r.rejected_comments,
+            raw: &r.raw,
+        };
+        // SAFETY (these blocks): napi calls on the JavaScript thread of `env`.
+        let object = unsafe { parse(env, &json) }?;
+        unsafe { set_time(env, object, r.create_time) }?;
+        Ok(object)
+    }
+}
+
+impl ToNapiValue for Js<FaceAuthRecord> {
+    unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
+        let object = unsafe { parse(env, &record(&js.0)) }?;
+        unsafe { set_time(env, object, js.0.create_time) }?;
+        Ok(object)
+    }
+}
+
+impl ToNapiValue for Js<FaceAuthPage> {
+    unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
+        let page = js.0;
+        let json = PageJson {
+            records: page.records.iter().map(record).collect(),
+            next_key: page.next_key.map(|k| k.to_string()),
+        };
+        let object = unsafe { parse(env, &json) }?;
+        let mut records = ptr::null_mut();
+        check_status!(unsafe {
+            sys::napi_get_named_property(env, object, c"records".as_ptr(), &mut records)
+        })?;
+        for (index, r) in page.records.iter().enumerate() {
+            if r.create_time.is_some() {
+                let mut item = ptr::null_mut();
+                check_status!(unsafe {
+                    sys::napi_get_element(env, records, index as u32, &mut item)
+                })?;
+                unsafe { set_time(env, item, r.create_time) }?;
+            }
+        }
+        Ok(object)
+    }
+}
+
+impl ToNapiValue for Js<FaceAuthWebhook> {
+    unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
+        let w = js.0;
+        let json = WebhookJson {
+            auth_id: &w.auth_id,
+            submission_id: w.submission_id.as_deref(),
+            auth_status: w.auth_status.as_deref(),
+            create_time: (),
+            user_id: w.user_id.as_deref(),
+            cf1: w.cf1.as_deref(),
+            cf2: w.cf2.as_deref(),
+            cf3: w.cf3.as_deref(),
+            token_id: w.token_id.as_deref(),
+            reference: w.reference.as_ref().map(reference),
+            version: w.version,
+            raw: &w.raw,
+        };
+        let object = unsafe { parse(env, &json) }?;
+        unsafe { set_time(env, object, w.create_time) }?;
+        Ok(object)
+    }
+}
+
+/// `JSON.parse` of `value` serialized: fresh objects and arrays, keys in declaration order.
+///
+/// # Safety
+/// On the JavaScript thread of `env`.
+unsafe fn parse(env: sys::napi_env, value: &impl Serialize) -> napi::Result<sys::napi_value> {
+    let text = serde_json::to_string(value).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+    let (mut global, mut json, mut parse, mut string, mut object) = (
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+    );
+    // SAFETY: the caller's; every out-pointer is a local.
+    unsafe {
+        check_status!(sys::napi_get_global(env, &mut global))?;
+        check_status!(sys::napi_get_named_property(
+            env,
+            global,
+            c"JSON".as_ptr(),
+            &mut json
+        ))?;
+        check_status!(sys::napi_get_named_property(
+            env,
+            json,
+            c"parse".as_ptr(),
+            &mut parse
+        ))?;
+        check_status!(sys::napi_create_string_utf8(
+            env,
+            text.as_ptr().cast(),
+            text.len() as isize,
+            &mut string,
+        ))?;
+        check_status!(sys::napi_call_function(
+            env,
+            json,
+            parse,
+            1,
+            &string,
+            &mut object
+        ))?;
+    }
+    Ok(object)
+}
+
+/// Sets `object.createTime` to a `Date`, or leaves the `null` the JSON put there.
+///
+/// # Safety
+/// On the JavaScript thread of `env`.
+unsafe fn set_time(
+    env: sys::napi_env,
+    object: sys::napi_value,
+    time: Option<DateTime<Utc>>,
+) -> napi::Result<()> {
+    let Some(time) = time else { return Ok(()) };
+    let mut date = ptr::null_mut();
+    // SAFETY: the caller's; `date` is a local.
+    unsafe {
+        check_status!(sys::napi_create_date(
+            env,
+            time.timestamp_millis() as f64,
+            &mut date
+        ))?;
+        check_status!(sys::napi_set_named_property(
+            env,
+            object,
+            c"createTime".as_ptr(),
+            date
+        ))?;
+    }
+    Ok(())
+}

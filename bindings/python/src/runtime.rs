@@ -6,7 +6,6 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -57,42 +56,24 @@ pub(crate) fn runtime() -> &'static Runtime {
     }
 }
 
-/// Runs `fut` on the runtime while the calling thread waits without the GIL, waking regularly so
-/// a Ctrl-C in the main thread raises `KeyboardInterrupt` (and cancels the request).
+/// Runs `fut` on the calling thread, without the GIL, as `Runtime::block_on` does for a Rust
+/// caller: the connections' tasks stay on the runtime's workers, so a call costs the same
+/// thread hand-offs as in Rust. It stops every [`SIGNAL_CHECK`] so a Ctrl-C in the main thread
+/// raises `KeyboardInterrupt`; the request is then dropped, which cancels it.
 pub(crate) fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    F: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
+    F: Future<Output = T> + Send,
+    T: Send,
 {
-    let slot = Arc::new((Mutex::new(None), Condvar::new()));
-    let filler = slot.clone();
-    let task = runtime().spawn(async move {
-        let result = fut.await;
-        let (value, ready) = &*filler;
-        *value.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
-        ready.notify_one();
-    });
+    let mut fut = std::pin::pin!(fut);
     loop {
         let done = py.detach(|| {
-            let (value, ready) = &*slot;
-            let guard = value.lock().unwrap_or_else(|p| p.into_inner());
-            let (mut guard, _) = ready
-                .wait_timeout_while(guard, SIGNAL_CHECK, |v| v.is_none())
-                .unwrap_or_else(|p| p.into_inner());
-            guard.take()
+            runtime().block_on(async { tokio::time::timeout(SIGNAL_CHECK, &mut fut).await.ok() })
         });
         if let Some(result) = done {
             crate::logging::flush(py);
             return Ok(result);
         }
-        if let Err(interrupt) = py.check_signals() {
-            task.abort();
-            return Err(interrupt);
-        }
-        if task.is_finished() && slot.0.lock().unwrap_or_else(|p| p.into_inner()).is_none() {
-            return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                "the argos-addon runtime stopped before the call finished",
-            ));
-        }
+        py.check_signals()?;
     }
 }
