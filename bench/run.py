@@ -26,21 +26,25 @@ PYTHON = str(ROOT / ".venv-bench" / "bin" / "python")
 NODE_DIR = ROOT / "bench" / "node"
 RUST_BENCH = str(ROOT / "target" / "release" / "examples" / "bench")
 MOCK = str(ROOT / "target" / "release" / "argos-mock")
+# The analysis behind the figures (profiles, what is left and why), written by hand.
+PROFILE = ROOT / "bench" / "PROFILE.md"
 
 # (language, client, workloads)
 CLIENTS: List[Tuple[str, str, List[str]]] = [
     ("rust", "core", ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]),
     ("python", "argos-sync", ["latency", "big-path", "big-memory"]),
     ("python", "argos-async", ["latency", "throughput", "upload", "soak"]),
-    ("python", "aiohttp", ["latency", "throughput", "upload"]),
+    ("python", "aiohttp", ["latency", "throughput", "upload", "soak"]),
     ("python", "httpx-async", ["latency", "throughput", "upload"]),
     ("python", "httpx-sync", ["latency"]),
     ("python", "requests", ["latency"]),
     ("node", "argos", ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]),
-    ("node", "undici", ["latency", "throughput", "upload"]),
+    ("node", "undici", ["latency", "throughput", "upload", "soak"]),
     ("node", "fetch", ["latency", "throughput", "upload"]),
     ("node", "axios", ["latency", "throughput", "upload"]),
 ]
+
+WORKLOADS = ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]
 
 
 class Mock:
@@ -125,9 +129,12 @@ def main() -> None:
         pictures = images(workdir)
         mock = Mock(workdir)
         try:
+            # Workload by workload, so the figures a ratio compares are taken minutes apart at most.
             for run in range(RUNS):
-                for language, client, workloads in CLIENTS:
-                    for workload in workloads:
+                for workload in WORKLOADS:
+                    for language, client, workloads in CLIENTS:
+                        if workload not in workloads:
+                            continue
                         image = pictures["big"] if workload.startswith("big") else pictures["upload"] if workload == "upload" else None
                         figures = run_once(command(language, client, workload, mock, image), mock)
                         results.setdefault((language, client, workload), []).append(figures)
@@ -160,7 +167,8 @@ def render(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], imports:
         "Workloads: (a) sequential `GET /faceauth?authId=` latency; (b) the same GET with 64 in flight;",
         "(c) `POST /faceauth` with a 200 KB JPEG, 16 in flight; (d) one 5 MB upload, peak RSS growth;",
         "(e) import / require time; (f) 100,000 GETs in one process, RSS at 10k and 100k.",
-        "Ratios are ours ÷ theirs for rates, theirs ÷ ours for latencies (above 1 = we are faster).",
+        "Ratios are ours ÷ theirs for rates, theirs ÷ ours for latencies (above 1 = we are faster);",
+        "each is the median of the ratios of the single runs, both figures of a ratio from the same run.",
         "",
         "| language | client | (a) p50 µs | (a) p99 µs | (b) req/s | (c) req/s |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
@@ -174,13 +182,18 @@ def render(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], imports:
         )
     checks: List[Tuple[str, Optional[float], float]] = []
 
+    def run_ratios(ours: Tuple[str, str], theirs: Tuple[str, str], workload: str, field: str) -> Optional[float]:
+        """The median over runs of ours ÷ theirs, each ratio from one run."""
+        a, b = results.get((*ours, workload)), results.get((*theirs, workload))
+        if not a or not b:
+            return None
+        return statistics.median(x[field] / y[field] for x, y in zip(a, b))
+
     def rate_ratio(ours: Tuple[str, str], theirs: Tuple[str, str], workload: str) -> Optional[float]:
-        a, b = m(*ours, workload, "rps"), m(*theirs, workload, "rps")
-        return None if a is None or b is None else a / b
+        return run_ratios(ours, theirs, workload, "rps")
 
     def latency_ratio(ours: Tuple[str, str], theirs: Tuple[str, str]) -> Optional[float]:
-        a, b = m(*ours, "latency", "p50_us"), m(*theirs, "latency", "p50_us")
-        return None if a is None or b is None else b / a
+        return run_ratios(theirs, ours, "latency", "p50_us")
 
     py_async, py_sync, node, core = ("python", "argos-async"), ("python", "argos-sync"), ("node", "argos"), ("rust", "core")
     checks += [
@@ -198,25 +211,51 @@ def render(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], imports:
         ("Node (b) vs Rust core ≥ 0.8", rate_ratio(node, core, "throughput"), 0.8),
         ("Node (c) vs Rust core ≥ 0.8", rate_ratio(node, core, "upload"), 0.8),
     ]
+    out += [
+        "",
+        "Where a sequential call (a) spends CPU, per call: the calling thread (Rust's main thread in",
+        "`block_on`, the Python thread, Node's JavaScript thread) and every other thread of the process",
+        "(the runtime's workers; for pure-language clients, Node's V8 helpers), with context switches.",
+        "",
+        "| language | client | (a) p50 µs | calling thread CPU µs | other threads CPU µs | context switches |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for language, client, workloads in CLIENTS:
+        if "latency" in workloads:
+            cells = [m(language, client, "latency", f) for f in ("p50_us", "caller_cpu_us", "other_cpu_us", "switches")]
+            shown = [fmt(cells[0]), *("–" if v is None else f"{v:.1f}" for v in cells[1:])]
+            out.append(f"| {language} | {client} | " + " | ".join(shown) + " |")
     out += ["", "## Targets", "", "| target | measured | met |", "| --- | ---: | :---: |"]
     for name, value, goal in checks:
         shown = "–" if value is None else f"{value:.2f}"
         out.append(f"| {name} | {shown} | {'yes' if value is not None and value >= goal else 'no'} |")
     out += ["", "| memory and start-up | measured | target | met |", "| --- | ---: | ---: | :---: |"]
-    memory_rows: List[Tuple[str, Optional[float], float, str]] = []
+    memory_rows: List[Tuple[str, Optional[float], Optional[float]]] = []
     for label, key in (("Python", ("python", "argos-sync")), ("Node", ("node", "argos")), ("Rust core", ("rust", "core"))):
         for workload, what in (("big-path", "from a path"), ("big-memory", "from memory")):
-            memory_rows.append((f"(d) {label} 5 MiB upload {what}, KiB growth", m(*key, workload, "growth_kib"), 1024, "≤"))
-    for label, key in (("Python AsyncClient", py_async), ("Node", node), ("Rust core", core)):
-        at_10k, at_100k = m(*key, "soak", "rss_10k_kib"), m(*key, "soak", "rss_100k_kib")
-        growth = None if at_10k is None or at_100k is None else (at_100k - at_10k) / at_10k * 100
-        memory_rows.append((f"(f) {label} RSS growth 10k → 100k calls, %", growth, 5, "≤"))
+            memory_rows.append((f"(d) {label} 5 MiB upload {what}, KiB growth", m(*key, workload, "growth_kib"), 1024))
+    soaks = (
+        ("Python AsyncClient", py_async, 5.0),
+        ("Node", node, 5.0),
+        ("Rust core", core, 5.0),
+        ("peer: aiohttp", ("python", "aiohttp"), None),
+        ("peer: undici.request", ("node", "undici"), None),
+    )
+    for label, key, limit in soaks:
+        runs = results.get((*key, "soak"))
+        growth = statistics.median((r["rss_100k_kib"] - r["rss_10k_kib"]) / r["rss_10k_kib"] * 100 for r in runs) if runs else None
+        rss = m(*key, "soak", "rss_100k_kib")
+        name = f"(f) {label} RSS growth 10k → 100k calls, % (RSS at 100k: {fmt(None if rss is None else rss / 1024)} MiB)"
+        memory_rows.append((name, growth, limit))
     for (language, name), ms in imports.items():
-        memory_rows.append((f"(e) {language} import of {name}, ms", ms, 30, "≤"))
-    for name, value, goal, _ in memory_rows:
+        memory_rows.append((f"(e) {language} import of {name}, ms", ms, 30))
+    for name, value, goal in memory_rows:
         shown = "–" if value is None else f"{value:.1f}"
-        out.append(f"| {name} | {shown} | ≤ {goal} | {'yes' if value is not None and value <= goal else 'no'} |")
-    out.append("")
+        if goal is None:
+            out.append(f"| {name} | {shown} | – | – |")
+        else:
+            out.append(f"| {name} | {shown} | ≤ {goal:g} | {'yes' if value is not None and value <= goal else 'no'} |")
+    out += ["", PROFILE.read_text().strip(), ""]
     return "\n".join(out)
 
 

@@ -4,7 +4,7 @@
 
 const { inspect } = require('node:util');
 
-const { addon, call, settle } = require('./native.js');
+const { addon, call, rethrown } = require('./native.js');
 const { ConfigurationError, ValidationError } = require('./errors.js');
 
 const USER_AGENT = `node/${process.versions.node}`;
@@ -135,19 +135,31 @@ class FaceAuth {
       'submissionId',
       'faceImage',
     ]);
-    return settle(() => this.#native.submit(request));
+    try {
+      return await this.#native.submit(request);
+    } catch (err) {
+      throw rethrown(err, this.submit);
+    }
   }
 
   /** One record; `NotFoundError` when the API has none with this id. */
   async get(authId) {
     const checkedId = id('authId', authId);
-    return settle(() => this.#native.get(checkedId));
+    try {
+      return await this.#native.get(checkedId);
+    } catch (err) {
+      throw rethrown(err, this.get);
+    }
   }
 
   /** One page of records, newest first; pass `page.nextKey` back for the next one. */
   async listPage(params) {
     const query = checked(ValidationError, 'faceAuth.listPage()', params, LIST_PAGE);
-    return settle(() => this.#native.listPage(query));
+    try {
+      return await this.#native.listPage(query);
+    } catch (err) {
+      throw rethrown(err, this.listPage);
+    }
   }
 
   /** Every record, newest first, fetching pages as the iteration needs them. */
@@ -156,7 +168,12 @@ class FaceAuth {
     const pager = call(() => this.#native.pager({ ...dates, count: pageSize }));
     return (async function* records() {
       for (;;) {
-        const record = await settle(() => pager.next());
+        let record;
+        try {
+          record = await pager.next();
+        } catch (err) {
+          throw rethrown(err, records);
+        }
         if (record === null) return;
         yield record;
       }
@@ -166,13 +183,21 @@ class FaceAuth {
   /** The FaceAuth image, decoded. */
   async image(authId) {
     const checkedId = id('authId', authId);
-    return settle(() => this.#native.image(checkedId));
+    try {
+      return await this.#native.image(checkedId);
+    } catch (err) {
+      throw rethrown(err, this.image);
+    }
   }
 
   /** Erases the image and personal data; the record stays, marked `deleted`. */
   async delete(authId) {
     const checkedId = id('authId', authId);
-    await settle(() => this.#native.delete(checkedId));
+    try {
+      await this.#native.delete(checkedId);
+    } catch (err) {
+      throw rethrown(err, this.delete);
+    }
   }
 }
 

@@ -55,22 +55,18 @@ function call(fn) {
   try {
     return fn();
   } catch (err) {
-    const converted = fromNative(err);
-    // The stack starts at the caller's frame, not in this module.
-    Error.captureStackTrace(converted, call);
-    throw converted;
+    throw rethrown(err, call);
   }
 }
 
-/** Awaits an addon call that returns a Promise. */
-async function settle(fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    const converted = fromNative(err);
-    Error.captureStackTrace(converted, settle);
-    throw converted;
-  }
+/**
+ * The package's error for what an addon call threw or rejected with; its stack starts at the
+ * caller of `caller` (in an async method, at the user's `await`).
+ */
+function rethrown(err, caller) {
+  const converted = fromNative(err);
+  Error.captureStackTrace(converted, caller);
+  return converted;
 }
 
 if (require.main === module) {
@@ -78,5 +74,5 @@ if (require.main === module) {
   // `load` looks.
   console.log(fileName);
 } else {
-  module.exports = { addon: load(), call, settle };
+  module.exports = { addon: load(), call, rethrown };
 }

@@ -4,7 +4,7 @@
 const { readFileSync } = require('node:fs');
 const { inspect } = require('node:util');
 
-const { addon, call, settle } = require('./native.js');
+const { addon, call, rethrown } = require('./native.js');
 const { Client } = require('./index.js');
 
 /** A Buffer of the bytes given, or of the file at a path. */
@@ -151,7 +151,11 @@ class MockServer {
 
   /** Stops the server; in-flight requests get a moment to finish. */
   async stop() {
-    await settle(() => this.#native.stop());
+    try {
+      await this.#native.stop();
+    } catch (err) {
+      throw rethrown(err, this.stop);
+    }
   }
 
   [inspect.custom]() {

@@ -1,7 +1,7 @@
 // One benchmark run of one Node client; prints a JSON line. Driven by bench/run.py.
 // Clients: argos (argos-addon), undici (undici.request), fetch (global fetch), axios.
 // Every client verifies TLS against the mock's CA and keeps connections alive.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -38,14 +38,39 @@ function percentile(values, q) {
   return sorted[Math.min(Math.floor(sorted.length * q), sorted.length - 1)];
 }
 
+/** CPU nanoseconds of the main thread and of all the others, and context switches of all. */
+function threads() {
+  const totals = [0, 0, 0];
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      totals[tid === String(process.pid) ? 0 : 1] += ns;
+      for (const line of readFileSync(`/proc/self/task/${tid}/status`, 'utf8').split('\n')) {
+        if (line.includes('ctxt_switches:')) totals[2] += Number(line.split(/\s+/)[1]);
+      }
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+  return totals;
+}
+
 async function latency(call, n) {
   const micros = [];
+  const before = threads();
   for (let i = 0; i < n; i++) {
     const started = process.hrtime.bigint();
     await call();
     micros.push(Number(process.hrtime.bigint() - started) / 1e3);
   }
-  return { p50_us: +percentile(micros, 0.5).toFixed(1), p99_us: +percentile(micros, 0.99).toFixed(1) };
+  const perCall = threads().map((after, i) => (after - before[i]) / n);
+  return {
+    p50_us: +percentile(micros, 0.5).toFixed(1),
+    p99_us: +percentile(micros, 0.99).toFixed(1),
+    caller_cpu_us: +(perCall[0] / 1e3).toFixed(1),
+    other_cpu_us: +(perCall[1] / 1e3).toFixed(1),
+    switches: +perCall[2].toFixed(2),
+  };
 }
 
 async function rate(call, total, inFlight) {

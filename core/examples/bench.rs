@@ -1,7 +1,8 @@
 //! The Rust core's side of `make bench` (the ceiling the bindings are measured against).
 //!
 //! `bench --base-url URL --ca FILE --key KEY --workload NAME [--image FILE]` prints one JSON
-//! line. Workloads: `latency` (sequential GETs: p50/p99 µs), `throughput` (GETs, 64 in flight:
+//! line. Workloads: `latency` (sequential GETs: p50/p99 µs, and where the CPU time went),
+//! `throughput` (GETs, 64 in flight:
 //! req/s), `upload` (200 KB multipart POSTs, 16 in flight: req/s), `big-path` / `big-memory`
 //! (one 5 MB upload: peak RSS growth in KiB), `soak` (100,000 GETs, 64 in flight: RSS at 10k
 //! and 100k).
@@ -69,6 +70,27 @@ fn status_kib(field: &str) -> u64 {
         .expect("the field is present")
 }
 
+/// CPU nanoseconds of the main thread and of all the others, and context switches of all.
+fn threads() -> [u64; 3] {
+    let main = std::process::id().to_string();
+    let mut totals = [0; 3];
+    for task in std::fs::read_dir("/proc/self/task").expect("procfs") {
+        let dir = task.expect("a thread").path();
+        let Ok(schedstat) = std::fs::read_to_string(dir.join("schedstat")) else {
+            continue; // it ended meanwhile
+        };
+        let ns: u64 = schedstat.split_whitespace().next().map_or(0, |v| v.parse().unwrap_or(0));
+        totals[usize::from(dir.file_name() != Some(main.as_ref()))] += ns;
+        let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+        totals[2] += status
+            .lines()
+            .filter(|l| l.contains("ctxt_switches:"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    totals
+}
+
 async fn gets(client: &Client, total: usize, in_flight: usize) {
     futures_util::stream::iter(0..total)
         .for_each_concurrent(in_flight, |_| async {
@@ -91,15 +113,26 @@ async fn main() {
     gets(&client, 64, 64).await; // warm the pool
     let result = match args.workload.as_str() {
         "latency" => {
+            let calls = count(2000);
             let mut micros: Vec<f64> = Vec::new();
-            for _ in 0..count(2000) {
+            let before = threads();
+            for _ in 0..calls {
                 let started = Instant::now();
                 client.face_auth().get("bench-auth-id").await.expect("get");
                 micros.push(started.elapsed().as_secs_f64() * 1e6);
             }
+            let after = threads();
+            let per_call = |i: usize| (after[i] - before[i]) as f64 / calls as f64;
             micros.sort_by(f64::total_cmp);
             let at = |q: f64| micros[((micros.len() as f64 * q) as usize).min(micros.len() - 1)];
-            format!(r#"{{"p50_us": {:.1}, "p99_us": {:.1}}}"#, at(0.5), at(0.99))
+            format!(
+                r#"{{"p50_us": {:.1}, "p99_us": {:.1}, "caller_cpu_us": {:.1}, "other_cpu_us": {:.1}, "switches": {:.2}}}"#,
+                at(0.5),
+                at(0.99),
+                per_call(0) / 1e3,
+                per_call(1) / 1e3,
+                per_call(2)
+            )
         }
         "throughput" => {
             let total = count(5000);

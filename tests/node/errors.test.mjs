@@ -143,3 +143,19 @@ test('an HTML gateway page never becomes the message', async (t) => {
   assert.match(err.body, /<html/);
   assert.doesNotMatch(err.stack, /<html/);
 });
+
+test("an API error's stack starts at the caller's await, not inside the package", async (t) => {
+  const mock = await startMock(t);
+  const client = mock.client({ apiKey: 'wrong-key-0123456789' });
+  async function lookUpTheRecord() {
+    await client.faceAuth.get('no-such-auth-id');
+  }
+  async function walkTheRecords() {
+    for await (const record of client.faceAuth.list()) assert.fail(`got ${record.authId}`);
+  }
+  for (const caller of [lookUpTheRecord, walkTheRecords]) {
+    const err = await caller().then(() => assert.fail('no error'), (e) => e);
+    assert.ok(err instanceof argos.AuthenticationError, err.stack);
+    assert.match(err.stack, new RegExp(`^AuthenticationError: .*\\n\\s+at async ${caller.name} `), err.stack);
+  }
+});
