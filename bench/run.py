@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 PYTHON = str(ROOT / ".venv-bench" / "bin" / "python")
 NODE_DIR = ROOT / "bench" / "node"
 RUST_BENCH = str(ROOT / "target" / "release" / "examples" / "bench")
