@@ -1,5 +1,8 @@
 """`make bench`: argos-addon against the clients users would otherwise pick, side by side.
 
+`python3 bench/run.py --render` only writes RESULTS.md again from bench/results.json (after an
+edit of bench/PROFILE.md).
+
 One mock server (`argos-mock --bench`, release build, HTTPS with its own CA) serves every client
 in turn; each figure is the median of RUNS runs, each run a fresh process; results and ratios go
 to bench/RESULTS.md. Expects `make dist` to have run (the Makefile does) and the bench-only
@@ -28,6 +31,8 @@ RUST_BENCH = str(ROOT / "target" / "release" / "examples" / "bench")
 MOCK = str(ROOT / "target" / "release" / "argos-mock")
 # The analysis behind the figures (profiles, what is left and why), written by hand.
 PROFILE = ROOT / "bench" / "PROFILE.md"
+# Every run's figures, from which `run.py --render` writes RESULTS.md again.
+RAW = ROOT / "bench" / "results.json"
 
 # (language, client, workloads)
 CLIENTS: List[Tuple[str, str, List[str]]] = [
@@ -123,6 +128,13 @@ def machine() -> str:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--render"]:
+        # Only the hand-written part changed: render the committed figures again.
+        saved = json.loads(RAW.read_text())
+        results = {tuple(key.split("/")): runs for key, runs in saved["results"].items()}
+        imports = {tuple(key.split("/")): ms for key, ms in saved["imports"].items()}
+        write(render(results, imports, saved["date"], saved["machine"]))  # type: ignore[arg-type]
+        return
     results: Dict[Tuple[str, str, str], List[Dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -145,7 +157,18 @@ def main() -> None:
         ("python", "argos-addon"): startup_ms([PYTHON, "-c", "import argos_addon"], [PYTHON, "-c", "pass"]),
         ("node", "argos-addon"): startup_ms(["node", "-e", "require('argos-addon')"], ["node", "-e", ""]),
     }
-    report = render(results, imports)
+    date, described = time.strftime("%Y-%m-%d", time.gmtime()), machine()
+    saved = {
+        "date": date,
+        "machine": described,
+        "results": {"/".join(key): runs for key, runs in results.items()},
+        "imports": {"/".join(key): ms for key, ms in imports.items()},
+    }
+    RAW.write_text(json.dumps(saved, indent=1) + "\n")
+    write(render(results, imports, date, described))
+
+
+def write(report: str) -> None:
     (ROOT / "bench" / "RESULTS.md").write_text(report)
     print(report)
 
@@ -155,14 +178,16 @@ def median(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], key: Tup
     return statistics.median(r[field] for r in runs) if runs else None
 
 
-def render(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], imports: Dict[Tuple[str, str], float]) -> str:
+def render(
+    results: Dict[Tuple[str, str, str], List[Dict[str, float]]], imports: Dict[Tuple[str, str], float], date: str, described: str
+) -> str:
     m = lambda lang, client, workload, field: median(results, (lang, client, workload), field)  # noqa: E731
     out = [
         "# Benchmarks",
         "",
-        f"Produced by `make bench` (`python3 bench/run.py`, {RUNS} runs, medians) on "
-        f"{time.strftime('%Y-%m-%d', time.gmtime())}.",
-        f"Machine: {machine()}.",
+        f"Produced by `make bench` (`python3 bench/run.py`, {max(map(len, results.values()))} runs, medians; every run's figures are in",
+        f"bench/results.json) on {date}.",
+        f"Machine: {described}.",
         "",
         "Workloads: (a) sequential `GET /faceauth?authId=` latency; (b) the same GET with 64 in flight;",
         "(c) `POST /faceauth` with a 200 KB JPEG, 16 in flight; (d) one 5 MB upload, peak RSS growth;",
