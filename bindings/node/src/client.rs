@@ -16,9 +16,8 @@ use argos_addon::{
 
 use crate::bridge::Bridge;
 use crate::errors::{failure, to_js};
-use crate::models::Js;
+use crate::models::Json;
 use crate::{lock, nullable};
-use argos_addon::{FaceAuthPage, FaceAuthRecord, FaceAuthResult};
 
 /// The options of `new Client(...)`, their types already checked by `node/index.js`; an absent
 /// one takes the core's default (or environment variable), and `rateLimit: null` turns the
@@ -200,11 +199,11 @@ impl NativeClient {
         &self,
         env: &'env Env,
         params: SubmitParams,
-    ) -> napi::Result<PromiseRaw<'env, Js<FaceAuthResult>>> {
+    ) -> napi::Result<PromiseRaw<'env, Json>> {
         let client = self.core()?;
         self.bridge.spawn(env, async move {
             let result = client.face_auth().submit(params.into()).await;
-            result.map(Js).map_err(to_js)
+            result.map(Json::from).map_err(to_js)
         })
     }
 
@@ -213,11 +212,11 @@ impl NativeClient {
         &self,
         env: &'env Env,
         auth_id: String,
-    ) -> napi::Result<PromiseRaw<'env, Js<FaceAuthRecord>>> {
+    ) -> napi::Result<PromiseRaw<'env, Json>> {
         let client = self.core()?;
         self.bridge.spawn(env, async move {
             let record = client.face_auth().get(&auth_id).await;
-            record.map(Js).map_err(to_js)
+            record.map(Json::from).map_err(to_js)
         })
     }
 
@@ -226,12 +225,12 @@ impl NativeClient {
         &self,
         env: &'env Env,
         options: ListOptions,
-    ) -> napi::Result<PromiseRaw<'env, Js<FaceAuthPage>>> {
+    ) -> napi::Result<PromiseRaw<'env, Json>> {
         let params = ListParams::try_from(options)?;
         let client = self.core()?;
         self.bridge.spawn(env, async move {
             let page = client.face_auth().list_page(&params).await;
-            page.map(Js).map_err(to_js)
+            page.map(Json::from).map_err(to_js)
         })
     }
 
@@ -303,14 +302,11 @@ pub struct NativePager {
 impl NativePager {
     /// The next record, or `null` after the last.
     #[napi]
-    pub fn next<'env>(
-        &self,
-        env: &'env Env,
-    ) -> napi::Result<PromiseRaw<'env, Option<Js<FaceAuthRecord>>>> {
+    pub fn next<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<Json>>> {
         let pager = Arc::clone(&self.pager);
         self.bridge.spawn(env, async move {
             let record = pager.lock().await.next_record().await;
-            record.map(|r| r.map(Js)).map_err(to_js)
+            record.map(|r| r.map(Json::from)).map_err(to_js)
         })
     }
 }

@@ -15,7 +15,7 @@ use napi_derive::napi;
 use serde_json::{Map, Value};
 
 use crate::errors::to_js;
-use crate::models::Js;
+use crate::models::Json;
 
 #[napi]
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -32,16 +32,13 @@ pub fn decrypt_query(ciphertext: String, api_key: String) -> napi::Result<Map<St
 }
 
 #[napi]
-pub fn parse_webhook(
-    body: Either<String, Buffer>,
-    api_key: Option<String>,
-) -> napi::Result<Js<argos_addon::FaceAuthWebhook>> {
+pub fn parse_webhook(body: Either<String, Buffer>, api_key: Option<String>) -> napi::Result<Json> {
     let body: &[u8] = match &body {
         Either::A(text) => text.as_bytes(),
         Either::B(bytes) => bytes,
     };
     argos_addon::parse_webhook(body, api_key.as_deref())
-        .map(Js)
+        .map(Json::from)
         .map_err(to_js)
 }
 

@@ -1,9 +1,10 @@
 //! The core's results as plain JavaScript objects: camelCase keys, `null` for absent values,
 //! `Date` for times, and the JSON as received in `raw`.
 //!
-//! A result crosses as one JSON text that `JSON.parse` turns into objects; only its times are
-//! then set one by one, as `Date`s. V8 builds objects from JSON several times faster than napi
-//! can property by property, and this conversion runs on the JavaScript thread for every call.
+//! A result crosses as one JSON text, written on the runtime's thread, that `JSON.parse` turns
+//! into objects on the JavaScript thread; only its times are then set one by one, as `Date`s.
+//! V8 builds objects from JSON several times faster than napi can property by property, and the
+//! JavaScript thread is what limits a busy Node client.
 
 use std::ptr;
 
@@ -17,8 +18,12 @@ use argos_addon::{
     FaceAuthPage, FaceAuthRecord, FaceAuthResult, FaceAuthWebhook, Policy, Score, WebhookReference,
 };
 
-/// A core model on its way to JavaScript.
-pub struct Js<T>(pub T);
+/// A core result made ready for JavaScript, off the JavaScript thread where it is a call's
+/// result: its JSON text, and the times to set afterwards as `Date`s.
+pub struct Json {
+    text: String,
+    times: Vec<(Option<u32>, f64)>,
+}
 
 /// Times are `null` in the JSON and set afterwards as `Date`s.
 #[derive(Serialize)]
@@ -147,9 +152,8 @@ fn reference(r: &WebhookReference) -> ReferenceJson<'_> {
     }
 }
 
-impl ToNapiValue for Js<FaceAuthResult> {
-    unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
-        let r = js.0;
+impl From<FaceAuthResult> for Json {
+    fn from(r: FaceAuthResult) -> Self {
         let json = ResultJson {
             authentication_id: &r.authentication_id,
             auth_status: &r.auth_status,
@@ -160,49 +164,29 @@ impl ToNapiValue for Js<FaceAuthResult> {
             rejected_comments: &r.rejected_comments,
             raw: &r.raw,
         };
-        // SAFETY (these blocks): napi calls on the JavaScript thread of `env`.
-        let object = unsafe { parse(env, &json) }?;
-        unsafe { set_time(env, object, r.create_time) }?;
-        Ok(object)
+        Json::new(&json, [(None, r.create_time)])
     }
 }
 
-impl ToNapiValue for Js<FaceAuthRecord> {
-    unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
-        let object = unsafe { parse(env, &record(&js.0)) }?;
-        unsafe { set_time(env, object, js.0.create_time) }?;
-        Ok(object)
+impl From<FaceAuthRecord> for Json {
+    fn from(r: FaceAuthRecord) -> Self {
+        Json::new(&record(&r), [(None, r.create_time)])
     }
 }
 
-impl ToNapiValue for Js<FaceAuthPage> {
-    unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
-        let page = js.0;
+impl From<FaceAuthPage> for Json {
+    fn from(page: FaceAuthPage) -> Self {
         let json = PageJson {
             records: page.records.iter().map(record).collect(),
             next_key: page.next_key.map(|k| k.to_string()),
         };
-        let object = unsafe { parse(env, &json) }?;
-        let mut records = ptr::null_mut();
-        check_status!(unsafe {
-            sys::napi_get_named_property(env, object, c"records".as_ptr(), &mut records)
-        })?;
-        for (index, r) in page.records.iter().enumerate() {
-            if r.create_time.is_some() {
-                let mut item = ptr::null_mut();
-                check_status!(unsafe {
-                    sys::napi_get_element(env, records, index as u32, &mut item)
-                })?;
-                unsafe { set_time(env, item, r.create_time) }?;
-            }
-        }
-        Ok(object)
+        let times = page.records.iter().enumerate();
+        Json::new(&json, times.map(|(i, r)| (Some(i as u32), r.create_time)))
     }
 }
 
-impl ToNapiValue for Js<FaceAuthWebhook> {
-    unsafe fn to_napi_value(env: sys::napi_env, js: Self) -> napi::Result<sys::napi_value> {
-        let w = js.0;
+impl From<FaceAuthWebhook> for Json {
+    fn from(w: FaceAuthWebhook) -> Self {
         let json = WebhookJson {
             auth_id: &w.auth_id,
             submission_id: w.submission_id.as_deref(),
@@ -217,18 +201,58 @@ impl ToNapiValue for Js<FaceAuthWebhook> {
             version: w.version,
             raw: &w.raw,
         };
-        let object = unsafe { parse(env, &json) }?;
-        unsafe { set_time(env, object, w.create_time) }?;
+        Json::new(&json, [(None, w.create_time)])
+    }
+}
+
+impl Json {
+    /// `times`: the `createTime` of the object itself (`None`) or of `records[i]` (`Some(i)`).
+    fn new(
+        value: &impl Serialize,
+        times: impl IntoIterator<Item = (Option<u32>, Option<DateTime<Utc>>)>,
+    ) -> Self {
+        let text = serde_json::to_string(value).expect("a model always serializes");
+        let times = times
+            .into_iter()
+            .filter_map(|(at, time)| Some((at, time?.timestamp_millis() as f64)))
+            .collect();
+        Json { text, times }
+    }
+}
+
+impl ToNapiValue for Json {
+    unsafe fn to_napi_value(env: sys::napi_env, json: Self) -> napi::Result<sys::napi_value> {
+        // SAFETY (these blocks): napi calls on the JavaScript thread of `env`.
+        let object = unsafe { parse(env, &json.text) }?;
+        let mut records: sys::napi_value = ptr::null_mut();
+        for (at, millis) in json.times {
+            let target = match at {
+                None => object,
+                Some(index) => unsafe {
+                    if records.is_null() {
+                        check_status!(sys::napi_get_named_property(
+                            env,
+                            object,
+                            c"records".as_ptr(),
+                            &mut records
+                        ))?;
+                    }
+                    let mut item = ptr::null_mut();
+                    check_status!(sys::napi_get_element(env, records, index, &mut item))?;
+                    item
+                },
+            };
+            unsafe { set_time(env, target, millis) }?;
+        }
         Ok(object)
     }
 }
 
-/// `JSON.parse` of `value` serialized: fresh objects and arrays, keys in declaration order.
+/// `JSON.parse(text)`.
 ///
 /// # Safety
 /// On the JavaScript thread of `env`.
-unsafe fn parse(env: sys::napi_env, value: &impl Serialize) -> napi::Result<sys::napi_value> {
-    let text = serde_json::to_string(value).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+unsafe fn parse(env: sys::napi_env, text: &str) -> napi::Result<sys::napi_value> {
     let (mut global, mut json, mut parse, mut string, mut object) = (
         ptr::null_mut(),
         ptr::null_mut(),
@@ -269,24 +293,15 @@ unsafe fn parse(env: sys::napi_env, value: &impl Serialize) -> napi::Result<sys:
     Ok(object)
 }
 
-/// Sets `object.createTime` to a `Date`, or leaves the `null` the JSON put there.
+/// Sets `object.createTime` to the `Date` of `millis` (since the epoch).
 ///
 /// # Safety
 /// On the JavaScript thread of `env`.
-unsafe fn set_time(
-    env: sys::napi_env,
-    object: sys::napi_value,
-    time: Option<DateTime<Utc>>,
-) -> napi::Result<()> {
-    let Some(time) = time else { return Ok(()) };
+unsafe fn set_time(env: sys::napi_env, object: sys::napi_value, millis: f64) -> napi::Result<()> {
     let mut date = ptr::null_mut();
     // SAFETY: the caller's; `date` is a local.
     unsafe {
-        check_status!(sys::napi_create_date(
-            env,
-            time.timestamp_millis() as f64,
-            &mut date
-        ))?;
+        check_status!(sys::napi_create_date(env, millis, &mut date))?;
         check_status!(sys::napi_set_named_property(
             env,
             object,
