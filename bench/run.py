@@ -37,6 +37,9 @@ RAW = ROOT / "bench" / "results.json"
 # (language, client, workloads)
 CLIENTS: List[Tuple[str, str, List[str]]] = [
     ("rust", "core", ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]),
+    # The core with the bindings' thread shape: each call spawned on a worker while the caller
+    # waits (bench/PROFILE.md); not a target, a control.
+    ("rust", "core-spawned", ["latency"]),
     ("python", "argos-sync", ["latency", "big-path", "big-memory"]),
     ("python", "argos-async", ["latency", "throughput", "upload", "soak"]),
     ("python", "aiohttp", ["latency", "throughput", "upload", "soak"]),
@@ -85,6 +88,8 @@ def command(language: str, client: str, workload: str, mock: Mock, image: Option
     if image is not None:
         common += ["--image", str(image)]
     if language == "rust":
+        if client == "core-spawned":
+            common[common.index("--workload") + 1] = f"{workload}-spawned"
         return [RUST_BENCH, *common]
     if language == "python":
         return [PYTHON, str(ROOT / "bench" / "python_bench.py"), "--client", client, *common]
@@ -239,15 +244,16 @@ def render(
     out += [
         "",
         "Where a sequential call (a) spends CPU, per call: the calling thread (Rust's main thread in",
-        "`block_on`, the Python thread, Node's JavaScript thread) and every other thread of the process",
-        "(the runtime's workers; for pure-language clients, Node's V8 helpers), with context switches.",
+        "`block_on`, the Python thread, Node's JavaScript thread), the Rust runtime's workers, and every",
+        "other thread of the process (V8's and libuv's helpers in Node), with context switches.",
         "",
-        "| language | client | (a) p50 µs | calling thread CPU µs | other threads CPU µs | context switches |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| language | client | (a) p50 µs | calling thread CPU µs | runtime workers CPU µs | other threads CPU µs | context switches |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for language, client, workloads in CLIENTS:
         if "latency" in workloads:
-            cells = [m(language, client, "latency", f) for f in ("p50_us", "caller_cpu_us", "other_cpu_us", "switches")]
+            fields = ("p50_us", "caller_cpu_us", "runtime_cpu_us", "other_cpu_us", "switches")
+            cells = [m(language, client, "latency", f) for f in fields]
             shown = [fmt(cells[0]), *("–" if v is None else f"{v:.1f}" for v in cells[1:])]
             out.append(f"| {language} | {client} | " + " | ".join(shown) + " |")
     out += ["", "## Targets", "", "| target | measured | met |", "| --- | ---: | :---: |"]

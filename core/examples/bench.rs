@@ -2,6 +2,7 @@
 //!
 //! `bench --base-url URL --ca FILE --key KEY --workload NAME [--image FILE]` prints one JSON
 //! line. Workloads: `latency` (sequential GETs: p50/p99 µs, and where the CPU time went),
+//! `latency-spawned` (the same, each call spawned on a runtime worker as the bindings run it),
 //! `throughput` (GETs, 64 in flight:
 //! req/s), `upload` (200 KB multipart POSTs, 16 in flight: req/s), `big-path` / `big-memory`
 //! (one 5 MB upload: peak RSS growth in KiB), `soak` (100,000 GETs, 64 in flight: RSS at 10k
@@ -70,19 +71,31 @@ fn status_kib(field: &str) -> u64 {
         .expect("the field is present")
 }
 
-/// CPU nanoseconds of the main thread and of all the others, and context switches of all.
-fn threads() -> [u64; 3] {
+/// CPU nanoseconds of the main thread, of the runtime's workers and of every other thread, and
+/// context switches of all (the same accounting as bench/python_bench.py and bench/node).
+fn threads() -> [u64; 4] {
     let main = std::process::id().to_string();
-    let mut totals = [0; 3];
+    let mut totals = [0; 4];
     for task in std::fs::read_dir("/proc/self/task").expect("procfs") {
         let dir = task.expect("a thread").path();
         let Ok(schedstat) = std::fs::read_to_string(dir.join("schedstat")) else {
             continue; // it ended meanwhile
         };
-        let ns: u64 = schedstat.split_whitespace().next().map_or(0, |v| v.parse().unwrap_or(0));
-        totals[usize::from(dir.file_name() != Some(main.as_ref()))] += ns;
+        let ns: u64 = schedstat
+            .split_whitespace()
+            .next()
+            .map_or(0, |v| v.parse().unwrap_or(0));
+        let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        let group = if dir.file_name() == Some(main.as_ref()) {
+            0
+        } else if name.starts_with("tokio") || name.starts_with("argos") {
+            1
+        } else {
+            2
+        };
+        totals[group] += ns;
         let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
-        totals[2] += status
+        totals[3] += status
             .lines()
             .filter(|l| l.contains("ctxt_switches:"))
             .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
@@ -112,13 +125,23 @@ async fn main() {
     let count = |default: usize| if args.count > 0 { args.count } else { default };
     gets(&client, 64, 64).await; // warm the pool
     let result = match args.workload.as_str() {
-        "latency" => {
+        "latency" | "latency-spawned" => {
             let calls = count(2000);
+            let spawned = args.workload == "latency-spawned";
             let mut micros: Vec<f64> = Vec::new();
             let before = threads();
             for _ in 0..calls {
                 let started = Instant::now();
-                client.face_auth().get("bench-auth-id").await.expect("get");
+                if spawned {
+                    // The bindings' shape: the call runs on a worker, the caller waits for it.
+                    let client = client.clone();
+                    tokio::spawn(async move { client.face_auth().get("bench-auth-id").await })
+                        .await
+                        .expect("the task")
+                        .expect("get");
+                } else {
+                    client.face_auth().get("bench-auth-id").await.expect("get");
+                }
                 micros.push(started.elapsed().as_secs_f64() * 1e6);
             }
             let after = threads();
@@ -126,12 +149,13 @@ async fn main() {
             micros.sort_by(f64::total_cmp);
             let at = |q: f64| micros[((micros.len() as f64 * q) as usize).min(micros.len() - 1)];
             format!(
-                r#"{{"p50_us": {:.1}, "p99_us": {:.1}, "caller_cpu_us": {:.1}, "other_cpu_us": {:.1}, "switches": {:.2}}}"#,
+                r#"{{"p50_us": {:.1}, "p99_us": {:.1}, "caller_cpu_us": {:.1}, "runtime_cpu_us": {:.1}, "other_cpu_us": {:.1}, "switches": {:.2}}}"#,
                 at(0.5),
                 at(0.99),
                 per_call(0) / 1e3,
                 per_call(1) / 1e3,
-                per_call(2)
+                per_call(2) / 1e3,
+                per_call(3)
             )
         }
         "throughput" => {
