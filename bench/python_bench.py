@@ -81,6 +81,15 @@ def latency_of(call: Callable[[], Any], count: int) -> Dict[str, float]:
     return latency_report(micros, before, threads())
 
 
+def sync_latency(name: str, workload: str, count: int, get: Callable[[], Any]) -> Dict[str, Any]:
+    """The one workload of the sync peers: warm the connection, then measure (a)."""
+    for _ in range(20):
+        get()
+    if workload == "latency":
+        return latency_of(get, count or 2000)
+    raise SystemExit(f"{name} has no workload {workload}")
+
+
 async def alatency_of(call: Callable[[], Awaitable[Any]], count: int) -> Dict[str, float]:
     micros = []
     before = threads()
@@ -183,11 +192,7 @@ def run_httpx_sync(env: Env, workload: str) -> Dict[str, Any]:
 
     with httpx.Client(verify=env.ssl_context(), headers=env.headers) as client:
         get = lambda: client.get(env.url, params={"authId": AUTH_ID}).raise_for_status()  # noqa: E731
-        for _ in range(20):
-            get()
-        if workload == "latency":
-            return latency_of(get, env.count or 2000)
-    raise SystemExit(f"httpx-sync has no workload {workload}")
+        return sync_latency("httpx-sync", workload, env.count, get)
 
 
 def run_requests(env: Env, workload: str) -> Dict[str, Any]:
@@ -196,11 +201,7 @@ def run_requests(env: Env, workload: str) -> Dict[str, Any]:
     with requests.Session() as session:
         session.headers.update(env.headers)
         get = lambda: session.get(env.url, params={"authId": AUTH_ID}, verify=env.ca).raise_for_status()  # noqa: E731
-        for _ in range(20):
-            get()
-        if workload == "latency":
-            return latency_of(get, env.count or 2000)
-    raise SystemExit(f"requests has no workload {workload}")
+        return sync_latency("requests", workload, env.count, get)
 
 
 def run_httpx_async(env: Env, workload: str) -> Dict[str, Any]:

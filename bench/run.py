@@ -52,7 +52,8 @@ CLIENTS: List[Tuple[str, str, List[str]]] = [
     ("node", "axios", ["latency", "throughput", "upload"]),
 ]
 
-WORKLOADS = ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]
+# Every workload, in the order the clients list them.
+WORKLOADS = list(dict.fromkeys(workload for _, _, workloads in CLIENTS for workload in workloads))
 
 
 class Mock:
