@@ -13,7 +13,7 @@ NPM ?= npm
 # Where node/native.js looks for the addon on this machine (e.g. node/argos-addon.linux-x64-gnu.node).
 NODE_ADDON = node/$(shell $(NODE) node/native.js)
 
-.PHONY: all test test-rust test-python test-node lint fmt python-dev node-addon dist dist-python dist-node check-dist demo demo-python demo-node demo-rust bench
+.PHONY: all test test-rust test-python test-node lint fmt python-dev node-addon hostile dist dist-python dist-node check-dist demo demo-python demo-node demo-rust bench
 
 all: test
 
@@ -36,7 +36,13 @@ test-rust: $(VENV)/.installed
 python-dev: $(VENV)/.installed
 	$(VENV)/bin/maturin develop --locked --quiet
 
-test-python: python-dev
+## The misbehaving server of the transport-safety matrix (tests/hostile), for pytest and node --test.
+HOSTILE := $(abspath target/debug/argos-hostile)
+export ARGOS_HOSTILE_BIN := $(HOSTILE)
+hostile:
+	$(CARGO) build -p argos-addon-hostile --locked
+
+test-python: python-dev hostile
 	$(PY) -m pytest -q tests/python
 	$(PY) -m mypy --strict python/argos_addon tests/python examples/quickstart.py
 
@@ -56,7 +62,7 @@ node-addon:
 	cp target/debug/libargos_addon_node.so $(NODE_ADDON)
 
 ## node --test over tests/node, which also runs tsc --strict on the typings.
-test-node: node-addon node_modules/.installed
+test-node: node-addon hostile node_modules/.installed
 	$(NODE) --test tests/node/
 
 ## dist/: the manylinux2014 abi3 wheel (built with zig), the sdist, and the npm tarball.

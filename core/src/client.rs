@@ -4,10 +4,10 @@ use std::fmt;
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{Method, Url};
 
+use crate::answer::Answer;
 use crate::config::{self, ApiKey, Config};
 use crate::error::{Error, Result};
 use crate::ratelimit::RateLimiter;
@@ -28,6 +28,7 @@ pub struct ClientBuilder {
     max_retries: Option<u32>,
     rate_limit: Option<Option<f64>>,
     max_upload_bytes: Option<u64>,
+    max_response_bytes: Option<u64>,
     ca_cert_pem: Option<Vec<u8>>,
     user_agent_suffix: Option<String>,
 }
@@ -42,6 +43,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_retries", &self.max_retries)
             .field("rate_limit", &self.rate_limit)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("ca_cert_pem", &self.ca_cert_pem.as_ref().map(Vec::len))
             .finish()
     }
@@ -86,6 +88,13 @@ impl ClientBuilder {
     /// Larger face images are refused before upload. Default 10 MiB.
     pub fn max_upload_bytes(mut self, bytes: u64) -> Self {
         self.max_upload_bytes = Some(bytes);
+        self
+    }
+
+    /// Larger 2xx bodies are refused with `response_too_large`, and reading stops there.
+    /// Default 32 MiB.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = Some(bytes);
         self
     }
 
@@ -141,6 +150,14 @@ impl ClientBuilder {
         if max_upload_bytes == 0 {
             return Err(Error::configuration("max_upload_bytes must be at least 1"));
         }
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(config::DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            return Err(Error::configuration(
+                "max_response_bytes must be at least 1",
+            ));
+        }
         let user_agent = match self.user_agent_suffix.as_deref().map(str::trim) {
             Some(suffix) if !suffix.is_empty() => format!("{USER_AGENT} {suffix}"),
             _ => USER_AGENT.to_owned(),
@@ -160,6 +177,8 @@ impl ClientBuilder {
             .timeout(timeout)
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(50))
+            // The key header would follow a redirect to any origin; a 3xx becomes an error.
+            .redirect(reqwest::redirect::Policy::none())
             .https_only(true);
         let mut ca_cert_count = 0;
         if let Some(pem) = &self.ca_cert_pem {
@@ -189,6 +208,7 @@ impl ClientBuilder {
             max_retries: self.max_retries.unwrap_or(config::DEFAULT_MAX_RETRIES),
             rate_limit,
             max_upload_bytes,
+            max_response_bytes,
             ca_cert_count,
             user_agent,
         };
@@ -244,16 +264,10 @@ impl fmt::Debug for Client {
             .field("max_retries", &c.max_retries)
             .field("rate_limit", &c.rate_limit)
             .field("max_upload_bytes", &c.max_upload_bytes)
+            .field("max_response_bytes", &c.max_response_bytes)
             .field("extra_ca_certs", &c.ca_cert_count)
             .finish()
     }
-}
-
-/// A 2xx answer, read whole.
-pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
 }
 
 /// The multipart body of a submit, rebuilt for every attempt.
@@ -316,16 +330,6 @@ impl Client {
             request = request.multipart(crate::upload::form(&upload.fields, image));
         }
         let response = request.send().await.map_err(Error::transport)?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(Error::transport)?;
-        if !status.is_success() {
-            return Err(Error::from_response(status.as_u16(), &headers, &body));
-        }
-        Ok(Answer {
-            status,
-            headers,
-            body,
-        })
+        crate::answer::read(response, self.inner.config.max_response_bytes).await
     }
 }

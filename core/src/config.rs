@@ -14,6 +14,10 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The documented per-key cap.
 pub const DEFAULT_RATE_LIMIT: f64 = 5000.0;
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
+/// The largest real answer (a 2,000-record page, a base64 selfie) is a few MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+/// How much of an error answer is read: enough for any real error body, never a flood.
+pub const MAX_ERROR_READ_BYTES: u64 = 64 * 1024;
 
 pub const ENV_API_KEY: &str = "ARGOS_API_KEY";
 pub const ENV_BASE_URL: &str = "ARGOS_BASE_URL";
@@ -59,6 +63,7 @@ pub struct Config {
     pub(crate) max_retries: u32,
     pub(crate) rate_limit: Option<f64>,
     pub(crate) max_upload_bytes: u64,
+    pub(crate) max_response_bytes: u64,
     pub(crate) ca_cert_count: usize,
     pub(crate) user_agent: String,
 }
@@ -86,6 +91,10 @@ impl Config {
 
     pub fn max_upload_bytes(&self) -> u64 {
         self.max_upload_bytes
+    }
+
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
     }
 
     pub fn user_agent(&self) -> &str {

@@ -213,6 +213,50 @@ impl Error {
         err
     }
 
+    /// A 3xx: never followed, since the key would go wherever `Location` points.
+    pub(crate) fn redirect(status: StatusCode, headers: &HeaderMap, location: &str) -> Self {
+        Self::answer_without_body(
+            status,
+            headers,
+            "redirect",
+            format!(
+                "the API answered {status} with a redirect to {location}; redirects are not \
+                 followed, so that the API key is only sent to the configured base URL"
+            ),
+        )
+    }
+
+    /// A 2xx body over `max_response_bytes`; what was read of it is dropped.
+    pub(crate) fn response_too_large(status: StatusCode, headers: &HeaderMap, limit: u64) -> Self {
+        Self::answer_without_body(
+            status,
+            headers,
+            "response_too_large",
+            format!(
+                "the API answered {status} with a body over max_response_bytes ({limit} bytes); \
+                 reading stopped there"
+            ),
+        )
+    }
+
+    fn answer_without_body(
+        status: StatusCode,
+        headers: &HeaderMap,
+        code: &str,
+        message: String,
+    ) -> Self {
+        let mut err = Self::new(ErrorKind::Status, message);
+        err.inner.details = Some(StatusDetails {
+            status: status.as_u16(),
+            code: Some(code.into()),
+            trace_id: None,
+            request_id: request_id(headers).map(str::to_owned),
+            retry_after: None,
+            body: String::new(),
+        });
+        err
+    }
+
     /// `get` of an id the API does not return.
     pub(crate) fn record_not_found(auth_id: &str, request_id: Option<String>) -> Self {
         let mut err = Self::new(

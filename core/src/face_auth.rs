@@ -10,7 +10,8 @@ use futures_util::Stream;
 use reqwest::{Method, Url};
 use serde_json::Value;
 
-use crate::client::{Answer, Client, Upload};
+use crate::answer::Answer;
+use crate::client::{Client, Upload};
 use crate::error::{Error, Result};
 use crate::models::{FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey};
 use crate::retry::Replay;
@@ -149,6 +150,10 @@ impl FaceAuth<'_> {
     /// `POST /faceauth`. Never retried once the body may have reached the server.
     pub async fn submit(&self, request: SubmitRequest) -> Result<FaceAuthResult> {
         validate::id("submission_id", &request.submission_id)?;
+        validate::field("user_id", request.user_id.as_deref())?;
+        validate::field("cf1", request.cf1.as_deref())?;
+        validate::field("cf2", request.cf2.as_deref())?;
+        validate::field("cf3", request.cf3.as_deref())?;
         let image =
             CheckedImage::check(request.face_image, self.client.config().max_upload_bytes())?;
         let mut fields = vec![("submissionId", request.submission_id)];
@@ -299,7 +304,7 @@ fn invalid(answer: &Answer, why: impl std::fmt::Display) -> Error {
 
 /// The image endpoint's body: raw base64, a JSON string, or a `data:` URI (or, leniently, the
 /// image bytes themselves).
-fn decode_image(body: &[u8]) -> std::result::Result<Bytes, String> {
+pub(crate) fn decode_image(body: &[u8]) -> std::result::Result<Bytes, String> {
     if ImageFormat::sniff(body).is_some() {
         return Ok(Bytes::copy_from_slice(body));
     }

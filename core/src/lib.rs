@@ -16,6 +16,7 @@
 //!
 //! Everything the Python and Node packages do is implemented here; they only translate.
 
+mod answer;
 mod client;
 mod config;
 mod crypto;
@@ -31,9 +32,9 @@ mod webhook;
 
 pub use client::{Client, ClientBuilder, USER_AGENT};
 pub use config::{
-    ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL,
-    duration_from_secs, int_option,
+    ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT,
+    ENV_API_KEY, ENV_BASE_URL, MAX_ERROR_READ_BYTES, duration_from_secs, int_option,
 };
 pub use crypto::{
     FACE_AUTH_PAGE, FaceAuthUrlParams, decrypt_query, decrypt_text, encrypt_query, encrypt_text,
@@ -49,7 +50,9 @@ pub use models::{
 };
 pub use retry::MAX_RETRY_AFTER;
 pub use upload::{FaceImage, ImageFormat};
-pub use validate::{MAX_PAGE_SIZE, date as parse_date};
+pub use validate::{
+    MAX_FIELD_BYTES, MAX_JSON_DEPTH, MAX_NEXT_KEY_BYTES, MAX_PAGE_SIZE, date as parse_date,
+};
 pub use webhook::{FaceAuthWebhook, WebhookReference, parse_webhook};
 
 /// The README's Rust snippets run as doctests, so they cannot rot.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::Method;
 use tracing::level_filters::LevelFilter;
 
-use crate::client::Answer;
+use crate::answer::Answer;
 use crate::error::{Error, Result};
 
 pub const ENV_LOG: &str = "ARGOS_LOG";

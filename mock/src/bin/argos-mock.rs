@@ -1,23 +1,26 @@
-//! `argos-mock`: runs the ARGOS Add-On mock until Ctrl-C or until stdin closes.
+//! `argos-mock`: runs the ARGOS Add-On mock until SIGINT or SIGTERM (or, with
+//! `--exit-with-stdin`, until stdin closes).
 
 use std::io::{self, Write};
-use std::pin::pin;
 use std::process::ExitCode;
 use std::{env, fs, thread};
 
 use argos_addon_mock::{MockOptions, MockServer};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
 
 const USAGE: &str = "\
 usage: argos-mock [--port N] [--api-key KEY] [--project-id PID] [--ca-out FILE]
-                  [--seed ID:STATUS[:SELFIE_PATH]]... [--bench] [--help]
+                  [--seed ID:STATUS[:SELFIE_PATH]]... [--bench] [--exit-with-stdin] [--help]
 
 Serves a mock ARGOS Add-On (FaceAuth) API on https://127.0.0.1:PORT/v3 and prints
 base_url=, api_key=, project_id= (and ca_cert= with --ca-out) lines on stdout.
 --seed adds an ID Check submission (e.g. sub-1:approved:selfie.jpg); repeatable.
 --bench serves benchmarks: no throttling or quota, nothing recorded or stored, and any
 authId looked up answers a canned approved record.
-The server stops on Ctrl-C or when stdin reaches end of file.";
+The server stops on SIGINT (Ctrl-C) or SIGTERM, so it runs in the background of a script
+(`argos-mock &`). --exit-with-stdin also stops it when stdin reaches end of file, for a
+parent process that wants the server gone even if it dies without cleaning up.";
 
 /// An ID Check submission to add at start.
 struct Seed {
@@ -32,6 +35,7 @@ struct Args {
     ca_out: Option<String>,
     seeds: Vec<Seed>,
     bench: bool,
+    exit_with_stdin: bool,
 }
 
 enum Command {
@@ -60,6 +64,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
                 parsed.options.rate_limit = None;
                 parsed.options.daily_quota = None;
             }
+            "--exit-with-stdin" => parsed.exit_with_stdin = true,
             other => return Err(format!("unknown argument: {other}")),
         }
     }
@@ -112,23 +117,29 @@ fn run(args: Args) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     runtime.block_on(async {
-        let mut ctrl_c = pin!(tokio::signal::ctrl_c());
-        // Polling once installs the handler before readiness is announced, so a
-        // Ctrl-C right after the ready lines still stops the server cleanly.
-        tokio::select! {
-            biased;
-            signal = &mut ctrl_c => return signal.map_err(|e| format!("cannot watch Ctrl-C: {e}")),
-            () = std::future::ready(()) => {}
-        }
+        // Installed before readiness is announced, so a signal right after the ready lines
+        // still stops the server cleanly.
+        let watch = |kind| signal(kind).map_err(|e| format!("cannot watch signals: {e}"));
+        let (mut interrupt, mut terminate) = (
+            watch(SignalKind::interrupt())?,
+            watch(SignalKind::terminate())?,
+        );
         let server = MockServer::start(args.options).map_err(|e| format!("cannot start: {e}"))?;
         server.set_bench(args.bench);
         for seed in args.seeds {
             server.add_submission(&seed.id, &seed.status, seed.selfie);
         }
         announce(&server, args.ca_out.as_deref())?;
+        let stdin = async {
+            match args.exit_with_stdin {
+                true => drop(stdin_closed().await),
+                false => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            signal = ctrl_c => signal.map_err(|e| format!("cannot watch Ctrl-C: {e}"))?,
-            _ = stdin_closed() => {}
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+            () = stdin => {}
         }
         server.stop();
         Ok(())
@@ -154,8 +165,8 @@ fn announce(server: &MockServer, ca_out: Option<&str>) -> Result<(), String> {
         .map_err(|e| format!("cannot write to stdout: {e}"))
 }
 
-/// Resolves at end of stdin, which is how a parent test process stops the server,
-/// even when it dies without cleaning up.
+/// Resolves at end of stdin: with `--exit-with-stdin`, a parent process stops the server by
+/// exiting, even when it dies without cleaning up.
 fn stdin_closed() -> oneshot::Receiver<()> {
     let (eof_tx, eof_rx) = oneshot::channel();
     // A plain thread rather than tokio's stdin: a blocked tokio stdin read would

@@ -29,12 +29,18 @@ fn wait_briefly(child: &mut Child) -> ExitStatus {
 }
 
 #[tokio::test]
-async fn serves_until_stdin_closes() {
+async fn with_exit_with_stdin_serves_until_stdin_closes() {
     let selfie = temp_path("selfie.jpg");
     let ca = temp_path("ca.pem");
     std::fs::write(&selfie, SELFIE).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
-        .args(["--api-key", "bin-key", "--project-id", "binproject"])
+        .args([
+            "--api-key",
+            "bin-key",
+            "--project-id",
+            "binproject",
+            "--exit-with-stdin",
+        ])
         .arg("--ca-out")
         .arg(&ca)
         .arg("--seed")
@@ -84,6 +90,43 @@ fn ctrl_c_stops_the_server() {
         .unwrap();
     assert!(interrupted.success());
     assert!(wait_briefly(&mut child).success(), "stdin is still open");
+}
+
+/// As a script's `argos-mock &` starts it: stdin is /dev/null, and only a signal stops it.
+#[test]
+fn keeps_serving_without_stdin_until_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
+        .args(["--api-key", "bg-key"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let base_url = line.trim().strip_prefix("base_url=").unwrap().to_owned();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "it exited at end of stdin"
+    );
+    let port: u16 = base_url
+        .trim_end_matches("/v3")
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "{base_url} is served"
+    );
+    let terminated = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    assert!(wait_briefly(&mut child).success());
 }
 
 #[test]
