@@ -73,59 +73,54 @@ async fn with_exit_with_stdin_serves_until_stdin_closes() {
     let _ = std::fs::remove_file(ca);
 }
 
-#[test]
-fn ctrl_c_stops_the_server() {
+/// Starts the binary with `stdin`, and returns it with its base URL once it is serving.
+fn start(stdin: Stdio) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
-        .stdin(Stdio::piped())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    assert!(line.starts_with("base_url=https://127.0.0.1:"), "{line}");
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base_url = line
+        .trim()
+        .strip_prefix("base_url=")
+        .expect(&line)
+        .to_owned();
+    (child, base_url)
+}
+
+fn signal(child: &Child, name: &str) {
+    let sent = Command::new("kill")
+        .args([name, &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(interrupted.success());
+    assert!(sent.success());
+}
+
+#[test]
+fn ctrl_c_stops_the_server() {
+    let (mut child, base_url) = start(Stdio::piped());
+    assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
+    signal(&child, "-INT");
     assert!(wait_briefly(&mut child).success(), "stdin is still open");
 }
 
 /// As a script's `argos-mock &` starts it: stdin is /dev/null, and only a signal stops it.
 #[test]
 fn keeps_serving_without_stdin_until_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
-        .args(["--api-key", "bg-key"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let base_url = line.trim().strip_prefix("base_url=").unwrap().to_owned();
+    let (mut child, base_url) = start(Stdio::null());
     std::thread::sleep(Duration::from_millis(300));
     assert!(
         child.try_wait().unwrap().is_none(),
         "it exited at end of stdin"
     );
-    let port: u16 = base_url
-        .trim_end_matches("/v3")
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
-        "{base_url} is served"
-    );
-    let terminated = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(terminated.success());
+    let port = base_url.trim_end_matches("/v3").rsplit(':').next().unwrap();
+    let port: u16 = port.parse().unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    signal(&child, "-TERM");
     assert!(wait_briefly(&mut child).success());
 }
 
