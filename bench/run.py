@@ -60,7 +60,7 @@ class Mock:
     def __init__(self, workdir: Path) -> None:
         self.ca = workdir / "ca.pem"
         self.proc = subprocess.Popen(
-            [MOCK, "--bench", "--ca-out", str(self.ca), "--seed", "bench-submission:approved"],
+            [MOCK, "--bench", "--exit-with-stdin", "--ca-out", str(self.ca), "--seed", "bench-submission:approved"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
