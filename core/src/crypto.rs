@@ -99,6 +99,10 @@ pub struct FaceAuthUrlParams {
 pub fn face_auth_url(params: &FaceAuthUrlParams, api_key: &str) -> Result<String> {
     let project_id = crate::validate::id("project_id", &params.project_id)?;
     let sid = crate::validate::id("submission_id", &params.submission_id)?;
+    crate::validate::field("user_id", params.user_id.as_deref())?;
+    crate::validate::field("cf1", params.cf1.as_deref())?;
+    crate::validate::field("cf2", params.cf2.as_deref())?;
+    crate::validate::field("cf3", params.cf3.as_deref())?;
     if let Some(token) = &params.token {
         check_token(token)?;
     }

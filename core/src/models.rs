@@ -97,6 +97,7 @@ impl FromStr for NextKey {
     type Err = Error;
 
     fn from_str(token: &str) -> Result<Self> {
+        crate::validate::not_longer("next_key", token, crate::validate::MAX_NEXT_KEY_BYTES)?;
         let bad = || Error::validation("next_key is not a key returned by list_page");
         let json = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| bad())?;
         let value: Value = serde_json::from_slice(&json).map_err(|_| bad())?;

@@ -41,7 +41,8 @@ impl RateLimiter {
         if bucket.tokens >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-bucket.tokens / self.rate)
+            // A rate so slow that the wait overflows a Duration waits for ever, not panics.
+            Duration::try_from_secs_f64(-bucket.tokens / self.rate).unwrap_or(Duration::MAX)
         }
     }
 
@@ -67,6 +68,13 @@ mod tests {
         let second = limiter.reserve();
         assert!(first > Duration::from_millis(80) && first <= Duration::from_millis(100));
         assert!(second > Duration::from_millis(180) && second <= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn a_rate_too_slow_for_a_duration_waits_for_ever() {
+        let limiter = RateLimiter::new(1e-300);
+        assert_eq!(limiter.reserve(), Duration::ZERO);
+        assert_eq!(limiter.reserve(), Duration::MAX);
     }
 
     #[test]

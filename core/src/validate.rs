@@ -7,11 +7,44 @@ use crate::error::{Error, Result};
 /// The API's page size bounds for `GET /faceauth`.
 pub const MAX_PAGE_SIZE: i64 = 2000;
 
-/// A non-empty id; ids are opaque, so anything but blank is passed on as given.
+/// The longest id (`submission_id`, `auth_id`, `project_id`) or text field (`user_id`,
+/// `cf1`..`cf3`), in UTF-8 bytes. The API documents no limit (its guide suggests keeping them
+/// under 256 characters), so this only refuses what cannot be meant, such as a whole file pasted
+/// into an id, before any I/O.
+pub const MAX_FIELD_BYTES: usize = 1024;
+
+/// The longest `next_key` token: the encoding of an id and a time, so a little over an id.
+pub const MAX_NEXT_KEY_BYTES: usize = 4 * MAX_FIELD_BYTES;
+
+/// How many levels of objects and arrays (the parameters object included) `encrypt_query`
+/// takes: what serde_json reads, so every language refuses the same parameters and no
+/// conversion recurses without bound.
+pub const MAX_JSON_DEPTH: usize = 127;
+
+/// A non-empty id of at most [`MAX_FIELD_BYTES`]; ids are opaque, so anything else is passed
+/// on as given.
 pub(crate) fn id<'a>(name: &str, value: &'a str) -> Result<&'a str> {
     if value.trim().is_empty() {
         let what = if value.is_empty() { "empty" } else { "blank" };
         return Err(Error::validation(format!("{name} is {what}")));
+    }
+    not_longer(name, value, MAX_FIELD_BYTES)
+}
+
+/// An optional text field of at most [`MAX_FIELD_BYTES`].
+pub(crate) fn field<'a>(name: &str, value: Option<&'a str>) -> Result<Option<&'a str>> {
+    value
+        .map(|v| not_longer(name, v, MAX_FIELD_BYTES))
+        .transpose()
+}
+
+/// `value` if it is at most `max` bytes long; the message gives sizes, never the text.
+pub(crate) fn not_longer<'a>(name: &str, value: &'a str, max: usize) -> Result<&'a str> {
+    if value.len() > max {
+        return Err(Error::validation(format!(
+            "{name} is {} bytes long, over the limit of {max}",
+            value.len()
+        )));
     }
     Ok(value)
 }
@@ -32,10 +65,20 @@ pub fn date(name: &str, value: &str) -> Result<NaiveDate> {
             "{name} must be a date as YYYY-MM-DD, got {value:?}"
         ))
     };
-    if value.len() != 10 {
+    // chrono alone also takes `2026-1-5`, a signed year or whitespace between the fields.
+    if !is_yyyy_mm_dd(value) {
         return Err(bad());
     }
     NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| bad())
+}
+
+/// Digits in the `YYYY-MM-DD` positions and dashes between them; calendar checks come after.
+fn is_yyyy_mm_dd(value: &str) -> bool {
+    value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
 }
 
 /// Both dates or neither, and the start not after the end.
@@ -65,6 +108,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_depth_is_what_the_reader_accepts() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(serde_json::from_str::<serde_json::Value>(&nested(MAX_JSON_DEPTH)).is_ok());
+        assert!(serde_json::from_str::<serde_json::Value>(&nested(MAX_JSON_DEPTH + 1)).is_err());
+    }
+
+    #[test]
     fn ids_counts_and_dates() {
         assert!(id("auth_id", "a").is_ok());
         assert!(
@@ -79,6 +129,17 @@ mod tests {
                 .message()
                 .contains("blank")
         );
+        let long = "x".repeat(MAX_FIELD_BYTES + 1);
+        assert!(id("auth_id", &long[1..]).is_ok());
+        assert!(
+            id("auth_id", &long)
+                .unwrap_err()
+                .message()
+                .contains("auth_id is 1025 bytes long, over the limit of 1024")
+        );
+        assert_eq!(field("cf1", None).unwrap(), None);
+        assert!(field("cf1", Some(&long[1..])).is_ok());
+        assert!(field("cf1", Some(&long)).is_err());
         assert!(page_size("count", 0).is_err());
         assert!(page_size("count", 2001).is_err());
         assert!(page_size("count", 2000).is_ok());

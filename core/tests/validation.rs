@@ -4,7 +4,10 @@ mod common;
 
 use std::path::PathBuf;
 
-use argos_addon::{Client, Error, ErrorKind, FaceImage, ListParams, NextKey, SubmitRequest};
+use argos_addon::{
+    Client, Error, ErrorKind, FaceAuthUrlParams, FaceImage, ListParams, MAX_FIELD_BYTES,
+    MAX_NEXT_KEY_BYTES, NextKey, SubmitRequest,
+};
 use common::*;
 use futures_util::StreamExt;
 
@@ -89,6 +92,68 @@ async fn each_validation_error_sends_nothing() {
     assert_validation("garbage".parse::<NextKey>().unwrap_err(), "next_key");
 
     assert_eq!(mock.total_requests(), 0);
+}
+
+#[tokio::test]
+async fn overlong_text_is_refused_before_any_io() {
+    let (mock, client) = seeded();
+    let fa = client.face_auth();
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let longest = "x".repeat(MAX_FIELD_BYTES);
+    let over = "x".repeat(MAX_FIELD_BYTES + 1);
+    let submit = |request: SubmitRequest| fa.submit(request);
+
+    assert_validation(
+        submit(SubmitRequest::new(huge.as_str(), jpeg(1)))
+            .await
+            .unwrap_err(),
+        "submission_id is 10485760 bytes long, over the limit of 1024",
+    );
+    let base = || SubmitRequest::new("sub0000000001", jpeg(1));
+    for (request, name) in [
+        (base().user_id(over.as_str()), "user_id"),
+        (base().cf1(over.as_str()), "cf1"),
+        (base().cf2(huge.as_str()), "cf2"),
+        (base().cf3(over.as_str()), "cf3"),
+    ] {
+        assert_validation(submit(request).await.unwrap_err(), name);
+    }
+    for id in [&over, &huge] {
+        assert_validation(fa.get(id).await.unwrap_err(), "auth_id is");
+        assert_validation(fa.image(id).await.unwrap_err(), "auth_id is");
+        assert_validation(fa.delete(id).await.unwrap_err(), "auth_id is");
+    }
+    assert_validation(
+        "k".repeat(MAX_NEXT_KEY_BYTES + 1)
+            .parse::<NextKey>()
+            .unwrap_err(),
+        "next_key is 4097 bytes long",
+    );
+    assert_eq!(mock.total_requests(), 0);
+
+    let url = |project_id: &str, user_id: &str| {
+        client.face_auth_url(&FaceAuthUrlParams {
+            project_id: project_id.into(),
+            submission_id: "sub0000000001".into(),
+            user_id: Some(user_id.into()),
+            cf1: Some(longest.clone()),
+            ..Default::default()
+        })
+    };
+    assert!(url("pid", &longest).is_ok());
+    assert_validation(
+        url(&over, "u").unwrap_err(),
+        "project_id is 1025 bytes long",
+    );
+    assert_validation(
+        url("pid", &huge).unwrap_err(),
+        "user_id is 10485760 bytes long",
+    );
+    // The longest accepted fields are sent as they are.
+    let record = submit(base().user_id(longest.as_str()).cf3(longest.as_str()))
+        .await
+        .unwrap();
+    assert!(record.approved);
 }
 
 #[tokio::test]
