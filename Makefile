@@ -6,7 +6,7 @@ PY := $(abspath $(VENV))/bin/python
 # One interpreter for cargo and maturin, so pyo3 is not rebuilt when switching between them.
 export PYO3_PYTHON := $(PY)
 
-PY_TOOLS := maturin==1.16.0 pytest==9.2.0 pytest-asyncio==1.5.0 pytest-timeout==2.4.0 mypy==2.4.1
+PY_TOOLS := maturin==1.16.0 pytest==9.2.0 pytest-asyncio==1.5.0 pytest-timeout==2.4.0 mypy==2.4.1 hypothesis==6.170.17
 
 NODE ?= node
 NPM ?= npm

@@ -30,6 +30,11 @@ export interface ClientOptions {
   rateLimit?: number | null;
   /** Larger face images are refused before upload. Default 10 MiB. */
   maxUploadBytes?: number;
+  /**
+   * A successful answer larger than this is an `APIStatusError` (code `response_too_large`),
+   * and reading stops there. Default 32 MiB.
+   */
+  maxResponseBytes?: number;
 }
 
 /**

@@ -20,7 +20,7 @@ const typeName = (value) => (value === null ? 'null' : Array.isArray(value) ? 'a
 /** `value` if it is an object of named options (or absent), for the function `where`. */
 function options(Err, where, value) {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value) || isBytes(value)) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || isBytes(value)) {
     throw new Err(`${where} takes an object of options, not ${typeName(value)}`);
   }
   return value;
@@ -44,6 +44,8 @@ function checked(Err, where, given, spec) {
 
 function string(Err, name, value) {
   if (typeof value !== 'string') throw new Err(`${name} must be a string, not ${typeName(value)}`);
+  // The addon would turn a lone surrogate into U+FFFD and send other text than was given.
+  if (!value.isWellFormed()) throw new Err(`${name} is not valid Unicode (it holds a lone surrogate)`);
   return value;
 }
 
@@ -57,26 +59,30 @@ function numberOrNull(Err, name, value) {
   return value === null ? null : number(Err, name, value);
 }
 
+/** An integer the addon receives exactly: beyond 2^53 a number is no longer one. */
 function integer(Err, name, value) {
-  if (!Number.isInteger(value)) throw new Err(`${name} must be an integer, not ${inspect(value)}`);
+  if (!Number.isSafeInteger(value)) {
+    const what = Number.isInteger(value) ? 'an integer of at most 2^53 - 1 in size' : 'an integer';
+    throw new Err(`${name} must be ${what}, not ${inspect(value)}`);
+  }
   return value;
 }
 
 function pem(Err, name, value) {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return string(Err, name, value);
   if (isBytes(value)) return asBuffer(value);
   throw new Err(`${name} must be PEM text or a Buffer, not ${typeName(value)}`);
 }
 
 function image(Err, name, value) {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return string(Err, name, value);
   if (isBytes(value)) return asBuffer(value);
   throw new Err(`${name} must be a path string, a Buffer or a Uint8Array, not ${typeName(value)}`);
 }
 
 /** `"YYYY-MM-DD"` as given, or a Date's UTC calendar day (the API keeps time in UTC). */
 function date(Err, name, value) {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return string(Err, name, value);
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new Err(`${name} is an invalid Date`);
     return value.toISOString().slice(0, 10);
@@ -101,6 +107,7 @@ const CLIENT_OPTIONS = {
   caCert: pem,
   rateLimit: numberOrNull,
   maxUploadBytes: number,
+  maxResponseBytes: number,
 };
 
 const SUBMIT = { submissionId: string, faceImage: image, userId: string, cf1: string, cf2: string, cf3: string };
@@ -238,20 +245,36 @@ class Client {
   }
 }
 
+/**
+ * A `JSON.stringify` replacer that refuses what JSON.stringify would change silently: NaN and
+ * infinities (it writes null) and lone surrogates (it writes an escape of no character).
+ */
+function jsonValue(key, value) {
+  if (!key.isWellFormed()) throw new Error('a key is not valid Unicode (it holds a lone surrogate)');
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${value} has no JSON form`);
+  if (typeof value === 'string' && !value.isWellFormed()) {
+    throw new Error('a text is not valid Unicode (it holds a lone surrogate)');
+  }
+  return value;
+}
+
 /** Encrypts `params` for an ARGOS `encrypted=` query value (compact JSON, keys in order). */
 function encryptQuery(params, apiKey) {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new ValidationError(`params must be an object, not ${typeName(params)}`);
   }
-  let plain;
+  let json;
   try {
-    // What JSON.stringify makes of it is what gets encrypted (toJSON, no undefined values).
-    plain = JSON.parse(JSON.stringify(params));
+    // What JSON.stringify makes of it is what gets encrypted (toJSON, no undefined values); the
+    // addon reads the text, so nesting is bounded there and no conversion recurses here.
+    json = JSON.stringify(params, jsonValue);
   } catch (err) {
-    throw new ValidationError(`params cannot be written as JSON: ${err.message}`);
+    // A cycle or a BigInt (TypeError), or nesting deeper than the stack (RangeError).
+    throw new ValidationError(`params cannot be written as JSON: ${err.message}`, { cause: err });
   }
+  if (json === undefined) throw new ValidationError('params cannot be written as JSON (its toJSON gave nothing)');
   const key = string(ValidationError, 'apiKey', apiKey);
-  return call(() => addon.encryptQuery(plain, key));
+  return call(() => addon.encryptQuery(json, key));
 }
 
 /** Reverses {@link encryptQuery}; a wrong key or corrupt input throws `WebhookError`. */
@@ -269,7 +292,7 @@ function parseWebhook(body, opts) {
     );
   }
   const { apiKey } = checked(ValidationError, 'parseWebhook()', opts, { apiKey: string });
-  const raw = typeof body === 'string' ? body : asBuffer(body);
+  const raw = typeof body === 'string' ? string(ValidationError, 'body', body) : asBuffer(body);
   return call(() => addon.parseWebhook(raw, apiKey));
 }
 

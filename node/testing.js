@@ -5,12 +5,16 @@ const { readFileSync } = require('node:fs');
 const { inspect } = require('node:util');
 
 const { addon, call, rethrown } = require('./native.js');
-const { Client } = require('./index.js');
+const { Client, ValidationError } = require('./index.js');
 
 /** A Buffer of the bytes given, or of the file at a path. */
 function bytes(value) {
-  if (typeof value === 'string') return readFileSync(value);
-  return value instanceof Uint8Array ? Buffer.from(value) : value;
+  if (typeof value !== 'string') return value instanceof Uint8Array ? Buffer.from(value) : value;
+  try {
+    return readFileSync(value);
+  } catch (err) {
+    throw new ValidationError(`cannot read the image file: ${err.message}`, { cause: err });
+  }
 }
 
 const STARTING = Symbol('starting');
@@ -73,6 +77,10 @@ class MockServer {
 
   /** Inserts a FaceAuth record directly (for listing tests); returns its auth id. */
   addRecord({ authStatus = 'approved', createTime = new Date(), submissionId = 'seeded-submission', authId, image } = {}) {
+    // The addon would read an invalid Date as 1970.
+    if (createTime instanceof Date && Number.isNaN(createTime.getTime())) {
+      throw new ValidationError('createTime is an invalid Date');
+    }
     const seed = { authStatus, createTime, submissionId, authId, image: bytes(image) };
     return call(() => this.#native.addRecord(seed));
   }

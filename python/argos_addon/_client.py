@@ -21,7 +21,7 @@ from typing import (
 from . import _native
 from ._bridge import start
 from ._native import FaceAuthPage, FaceAuthRecord, FaceAuthResult
-from .errors import ValidationError
+from .errors import ConfigurationError, ValidationError
 
 if TYPE_CHECKING:
     from typing_extensions import TypeAlias
@@ -40,6 +40,7 @@ DEFAULT_CONNECT_TIMEOUT: float = _native.DEFAULT_CONNECT_TIMEOUT
 DEFAULT_MAX_RETRIES: int = _native.DEFAULT_MAX_RETRIES
 DEFAULT_RATE_LIMIT: float = _native.DEFAULT_RATE_LIMIT
 DEFAULT_MAX_UPLOAD_BYTES: int = _native.DEFAULT_MAX_UPLOAD_BYTES
+DEFAULT_MAX_RESPONSE_BYTES: int = _native.DEFAULT_MAX_RESPONSE_BYTES
 
 _USER_AGENT = f"python/{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -88,14 +89,20 @@ def _date(name: str, value: Optional[DateLike]) -> Optional[str]:
     raise ValidationError(f"{name} must be a datetime.date or 'YYYY-MM-DD', not {type(value).__name__}")
 
 
-def _ca_cert(ca_cert: Union[str, bytes, "os.PathLike[str]", None]) -> Optional[bytes]:
-    """PEM text or bytes as given; anything else is a path to a PEM file."""
+def _ca_cert(ca_cert: Union[str, bytes, "os.PathLike[str]", None]) -> Union[str, bytes, None]:
+    """PEM text or bytes as given; another str or path names a PEM file, read here."""
     if ca_cert is None or isinstance(ca_cert, bytes):
         return ca_cert
     if isinstance(ca_cert, str) and "-----BEGIN" in ca_cert:
-        return ca_cert.encode()
-    with open(ca_cert, "rb") as pem:
-        return pem.read()
+        return ca_cert
+    if not isinstance(ca_cert, (str, os.PathLike)):
+        raise TypeError(f"ca_cert must be PEM text, PEM bytes or a path, not {type(ca_cert).__name__}")
+    try:
+        with open(ca_cert, "rb") as pem:
+            return pem.read()
+    except (OSError, ValueError) as err:  # ValueError: a path with a NUL or a lone surrogate
+        reason = getattr(err, "strerror", None) or err
+        raise ConfigurationError(f"ca_cert is neither PEM text nor a readable PEM file ({reason})") from err
 
 
 class FaceAuth:
@@ -259,24 +266,27 @@ class _BaseClient:
         ca_cert: Union[str, bytes, "os.PathLike[str]", None] = None,
         rate_limit: Optional[float] = DEFAULT_RATE_LIMIT,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         """Options default to ``$ARGOS_API_KEY`` / ``$ARGOS_BASE_URL`` and the values of sdk.md.
 
         ``timeout`` and ``connect_timeout`` are seconds; ``ca_cert`` is PEM text, PEM bytes or
         the path of a PEM file (added to the system roots); ``rate_limit=None`` turns the
-        client-side rate limit off. A bad option raises
+        client-side rate limit off; a successful answer larger than ``max_response_bytes`` is an
+        :class:`~argos_addon.APIStatusError` (code ``response_too_large``). A bad option raises
         :class:`~argos_addon.ConfigurationError` here, before any I/O.
         """
         _native.set_python_log_level(_python_log_level())
         self._native = _native.NativeClient(
             api_key=api_key,
             base_url=base_url,
-            timeout=float(timeout),
-            connect_timeout=float(connect_timeout),
+            timeout=timeout,
+            connect_timeout=connect_timeout,
             max_retries=max_retries,
             ca_cert=_ca_cert(ca_cert),
-            rate_limit=None if rate_limit is None else float(rate_limit),
+            rate_limit=rate_limit,
             max_upload_bytes=max_upload_bytes,
+            max_response_bytes=max_response_bytes,
             user_agent_suffix=f"{_USER_AGENT} {self._flavour}",
         )
 

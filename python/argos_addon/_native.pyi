@@ -7,6 +7,7 @@ __version__: str
 DEFAULT_BASE_URL: str
 DEFAULT_RATE_LIMIT: float
 DEFAULT_MAX_UPLOAD_BYTES: int
+DEFAULT_MAX_RESPONSE_BYTES: int
 DEFAULT_TIMEOUT: float
 DEFAULT_CONNECT_TIMEOUT: float
 DEFAULT_MAX_RETRIES: int
@@ -144,9 +145,10 @@ class NativeClient:
         timeout: float,
         connect_timeout: float,
         max_retries: int,
-        ca_cert: Optional[bytes],
+        ca_cert: Union[str, bytes, None],
         rate_limit: Optional[float],
         max_upload_bytes: int,
+        max_response_bytes: int,
         user_agent_suffix: str,
     ) -> None: ...
     @property
@@ -262,3 +264,7 @@ def encrypt_query(params: Dict[str, Any], api_key: str) -> str: ...
 def decrypt_query(ciphertext: str, api_key: str) -> Dict[str, Any]: ...
 def parse_webhook(body: Union[bytes, str], api_key: Optional[str] = None) -> FaceAuthWebhook: ...
 def set_python_log_level(level: int) -> None: ...
+
+# Test hooks (tests/python/test_properties.py), never called by the package: they panic in Rust.
+def _panic_for_tests(message: str) -> None: ...
+def _panic_for_tests_async(completions: Completions, id: int, message: str) -> None: ...

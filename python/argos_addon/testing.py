@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
 
 from . import _native
 from ._client import AsyncClient, Client
+from .errors import ValidationError
 
 __all__ = ["MockServer"]
 
@@ -28,8 +29,25 @@ _Selfie = Union[bytes, str, "os.PathLike[str]", None]
 def _read(selfie: _Selfie) -> Optional[bytes]:
     if selfie is None or isinstance(selfie, bytes):
         return selfie
-    with open(selfie, "rb") as f:
-        return f.read()
+    if not isinstance(selfie, (str, os.PathLike)):
+        raise TypeError(f"an image must be bytes or a path, not {type(selfie).__name__}")
+    try:
+        with open(selfie, "rb") as f:
+            return f.read()
+    except (OSError, ValueError) as err:  # ValueError: a path with a NUL or a lone surrogate
+        raise ValidationError(f"cannot read the image file: {getattr(err, 'strerror', None) or err}") from err
+
+
+def _utc(when: datetime.datetime) -> datetime.datetime:
+    """``when`` in UTC; a naive datetime already is."""
+    if not isinstance(when, datetime.datetime):
+        raise TypeError(f"create_time must be a datetime.datetime, not {type(when).__name__}")
+    if when.tzinfo is None:
+        return when.replace(tzinfo=datetime.timezone.utc)
+    try:
+        return when.astimezone(datetime.timezone.utc)
+    except OverflowError as err:  # near datetime.min or max, UTC falls outside the calendar
+        raise ValidationError(f"create_time {when} has no UTC time") from err
 
 
 class MockServer:
@@ -110,9 +128,7 @@ class MockServer:
         image: _Selfie = None,
     ) -> str:
         """Insert a FaceAuth record directly (for listing tests); returns its auth id."""
-        when = create_time or datetime.datetime.now(datetime.timezone.utc)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.timezone.utc)
+        when = _utc(create_time or datetime.datetime.now(datetime.timezone.utc))
         return self._native.add_record(auth_status, when, submission_id, auth_id, _read(image))
 
     def force_next_verdict(
@@ -138,7 +154,7 @@ class MockServer:
         path: Optional[str] = None,
     ) -> None:
         """Answer the next ``times`` matching requests with ``status`` and ``body``."""
-        self._native.inject_status(status, body, list((headers or {}).items()), times, method, path)
+        self._native.inject_status(status, body, list(dict(headers or {}).items()), times, method, path)
 
     def bad_gateway_next(self, *, times: int = 1, method: Optional[str] = None, path: Optional[str] = None) -> None:
         """Answer with a gateway's HTML 502 page."""

@@ -37,6 +37,7 @@ const options: ClientOptions = {
   caCert: Buffer.from('pem'),
   rateLimit: null,
   maxUploadBytes: 1024,
+  maxResponseBytes: 1024 * 1024,
 };
 const client = new Client(options);
 new Client();

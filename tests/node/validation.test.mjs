@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { Client, ConfigurationError, encryptQuery, parseWebhook, ValidationError } from 'argos-addon';
+import { APIStatusError, Client, ConfigurationError, encryptQuery, parseWebhook, ValidationError } from 'argos-addon';
 
 import { jpeg, startMock, SUBMISSION } from './support/fixtures.mjs';
 
@@ -86,6 +86,11 @@ const CONFIG = [
   [{ rateLimit: 0 }, /rate_limit/],
   [{ rateLimit: '5' }, /rateLimit must be a number/],
   [{ maxUploadBytes: 0 }, /max_?upload_?bytes/i],
+  [{ maxResponseBytes: 0 }, /maxResponseBytes must be at least 1, got 0/],
+  [{ maxResponseBytes: -1 }, /maxResponseBytes must be at least 1/],
+  [{ maxResponseBytes: 2 ** 64 }, /maxResponseBytes must be a whole number of at most 2\^53 - 1 in size/],
+  [{ maxResponseBytes: 1.5 }, /maxResponseBytes must be a whole number/],
+  [{ maxResponseBytes: '1024' }, /maxResponseBytes must be a number, not string/],
   [{ caCert: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n' }, /ca_cert/],
   [{ caCert: Buffer.from('not a pem') }, /holds no certificate/],
   [{ caCert: 5 }, /caCert must be PEM text or a Buffer/],
@@ -104,6 +109,18 @@ test('bad options are a ConfigurationError before any I/O', async (t) => {
   }
   assert.throws(() => new Client('key'), ConfigurationError);
   assert.equal(mock.requestCount(), 0);
+});
+
+test('maxResponseBytes caps a successful answer', async (t) => {
+  const mock = await startMock(t);
+  const authId = mock.addRecord();
+  await assert.rejects(mock.client({ maxResponseBytes: 64 }).faceAuth.get(authId), (err) => {
+    assert.ok(err instanceof APIStatusError, err.stack);
+    assert.equal(err.code, 'response_too_large');
+    assert.match(err.message, /max_response_bytes \(64 bytes\)/);
+    return true;
+  });
+  assert.equal((await mock.client({ maxResponseBytes: 32 * 1024 * 1024 }).faceAuth.get(authId)).authId, authId);
 });
 
 test('rateLimit null turns the client-side limit off; a bad base URL sends nothing', async (t) => {

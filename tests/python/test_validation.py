@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import pathlib
 from typing import Any, Callable
@@ -69,6 +70,9 @@ def test_validation_errors_send_nothing(
         ({"max_retries": -1}, "max_retries"),
         ({"rate_limit": 0}, "rate_limit"),
         ({"max_upload_bytes": 0}, "max_upload_bytes"),
+        ({"max_response_bytes": 0}, "max_response_bytes must be at least 1"),
+        ({"max_response_bytes": -1}, "max_response_bytes must be at least 1"),
+        ({"max_response_bytes": 2**64}, "max_response_bytes is out of range"),
         ({"ca_cert": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"}, "ca_cert"),
         ({"ca_cert": b"not a pem"}, "holds no certificate"),
     ],
@@ -110,3 +114,24 @@ def test_ca_cert_from_a_path_or_bytes(mock: MockServer, tmp_path: pathlib.Path) 
     for ca in (pem, str(pem), mock.ca_cert_pem.encode()):
         client = argos_addon.Client(api_key=mock.api_key, base_url=mock.base_url, ca_cert=ca)
         assert client.face_auth.submit(SUBMISSION, jpeg(1)).approved
+
+
+@pytest.mark.parametrize("cls", [argos_addon.Client, argos_addon.AsyncClient])
+def test_max_response_bytes_caps_a_successful_answer(mock: MockServer, cls: Any) -> None:
+    auth_id = mock.add_record()
+
+    def get(client: Any) -> Any:
+        if cls is argos_addon.Client:
+            return client.face_auth.get(auth_id)
+
+        async def run() -> Any:
+            return await client.face_auth.get(auth_id)
+
+        return asyncio.run(run())
+
+    with pytest.raises(argos_addon.APIStatusError) as info:
+        get(cls(api_key=mock.api_key, base_url=mock.base_url, ca_cert=mock.ca_cert_pem, max_response_bytes=64))
+    assert info.value.code == "response_too_large"
+    assert "max_response_bytes (64 bytes)" in str(info.value)
+    assert argos_addon._client.DEFAULT_MAX_RESPONSE_BYTES == 32 * 1024 * 1024
+    assert get(mock.client() if cls is argos_addon.Client else mock.async_client()).auth_id == auth_id

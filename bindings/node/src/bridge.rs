@@ -20,7 +20,7 @@ use napi::bindgen_prelude::{Env, JsValue, PromiseRaw, ToNapiValue, spawn};
 use napi::sys::{self, ThreadsafeFunctionCallMode, ThreadsafeFunctionReleaseMode};
 use napi::{JsError, check_status};
 
-use crate::errors::failure;
+use crate::errors::panicked;
 use crate::lock;
 
 /// Turns a finished call's value into the JavaScript value its promise settles with.
@@ -102,10 +102,12 @@ impl Bridge {
         Ok(bridge)
     }
 
-    /// Runs `call` on the runtime; the returned promise settles with its outcome.
+    /// Runs `call`, the operation `what`, on the runtime; the returned promise settles with its
+    /// outcome, and with an `ArgosError` if it panics.
     pub(crate) fn spawn<'env, T, F>(
         self: &Arc<Self>,
         env: &'env Env,
+        what: &'static str,
         call: F,
     ) -> napi::Result<PromiseRaw<'env, T>>
     where
@@ -126,12 +128,7 @@ impl Bridge {
         let bridge = Arc::clone(self);
         spawn(async move {
             let outcome = AssertUnwindSafe(call).catch_unwind().await;
-            let outcome = outcome.unwrap_or_else(|_| {
-                Err(failure(
-                    "ArgosError",
-                    "argos-addon failed unexpectedly (a panic); please report it",
-                ))
-            });
+            let outcome = outcome.unwrap_or_else(|panic| Err(panicked(what, &*panic)));
             // SAFETY: `drain` calls it on the JavaScript thread with that thread's env.
             let settle: Settle = Box::new(move |env| {
                 outcome.and_then(|value| unsafe { T::to_napi_value(env, value) })

@@ -15,9 +15,9 @@ use argos_addon::{
 };
 
 use crate::bridge::Bridge;
-use crate::errors::{failure, to_js};
+use crate::errors::{failure, guard, to_js};
 use crate::models::Json;
-use crate::{lock, nullable};
+use crate::{lock, nullable, whole};
 
 /// The options of `new Client(...)`, their types already checked by `node/index.js`; an absent
 /// one takes the core's default (or environment variable), and `rateLimit: null` turns the
@@ -34,6 +34,7 @@ pub struct ClientOptions {
     pub ca_cert: Option<Either<String, Buffer>>,
     pub rate_limit: Option<Either<f64, Null>>,
     pub max_upload_bytes: Option<f64>,
+    pub max_response_bytes: Option<f64>,
     pub user_agent_suffix: String,
 }
 
@@ -48,15 +49,10 @@ fn millis(option: &str, ms: f64) -> napi::Result<Duration> {
     })
 }
 
-/// A JavaScript number that must be a whole number of at least `min`.
-fn whole(option: &str, value: f64, min: i64) -> napi::Result<u64> {
-    if !value.is_finite() || value.fract() != 0.0 {
-        return Err(failure(
-            "ConfigurationError",
-            format!("{option} must be a whole number, got {value}"),
-        ));
-    }
-    int_option(option, value as i64, min).map_err(to_js)
+/// A JavaScript number for an integer option; the core checks that it is at least `min`.
+fn int(option: &str, value: f64, min: i64) -> napi::Result<u64> {
+    let value = whole("ConfigurationError", option, value, i64::MIN..=i64::MAX)?;
+    int_option(option, value, min).map_err(to_js)
 }
 
 fn build(o: ClientOptions) -> napi::Result<Client> {
@@ -74,10 +70,13 @@ fn build(o: ClientOptions) -> napi::Result<Client> {
         builder = builder.connect_timeout(millis("connectTimeout", ms)?);
     }
     if let Some(n) = o.max_retries {
-        builder = builder.max_retries(whole("maxRetries", n, 0)?.min(u32::MAX.into()) as u32);
+        builder = builder.max_retries(int("maxRetries", n, 0)?.min(u32::MAX.into()) as u32);
     }
     if let Some(n) = o.max_upload_bytes {
-        builder = builder.max_upload_bytes(whole("maxUploadBytes", n, 1)?);
+        builder = builder.max_upload_bytes(int("maxUploadBytes", n, 1)?);
+    }
+    if let Some(n) = o.max_response_bytes {
+        builder = builder.max_response_bytes(int("maxResponseBytes", n, 1)?);
     }
     if let Some(rate) = o.rate_limit {
         builder = builder.rate_limit(nullable(rate));
@@ -175,11 +174,13 @@ impl NativeClient {
     /// Checks every option and builds the connection pool; no I/O happens here.
     #[napi(constructor)]
     pub fn new(env: &Env, options: ClientOptions) -> napi::Result<Self> {
-        let client = build(options)?;
-        Ok(NativeClient {
-            base_url: client.config().base_url().to_owned(),
-            current: Mutex::new(Some(client)),
-            bridge: Bridge::new(env)?,
+        guard("new Client()", || {
+            let client = build(options)?;
+            Ok(NativeClient {
+                base_url: client.config().base_url().to_owned(),
+                current: Mutex::new(Some(client)),
+                bridge: Bridge::new(env)?,
+            })
         })
     }
 
@@ -201,7 +202,7 @@ impl NativeClient {
         params: SubmitParams,
     ) -> napi::Result<PromiseRaw<'env, Json>> {
         let client = self.core()?;
-        self.bridge.spawn(env, async move {
+        self.bridge.spawn(env, "submit", async move {
             let result = client.face_auth().submit(params.into()).await;
             result.map(Json::from).map_err(to_js)
         })
@@ -214,7 +215,7 @@ impl NativeClient {
         auth_id: String,
     ) -> napi::Result<PromiseRaw<'env, Json>> {
         let client = self.core()?;
-        self.bridge.spawn(env, async move {
+        self.bridge.spawn(env, "get", async move {
             let record = client.face_auth().get(&auth_id).await;
             record.map(Json::from).map_err(to_js)
         })
@@ -228,7 +229,7 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'env, Json>> {
         let params = ListParams::try_from(options)?;
         let client = self.core()?;
-        self.bridge.spawn(env, async move {
+        self.bridge.spawn(env, "listPage", async move {
             let page = client.face_auth().list_page(&params).await;
             page.map(Json::from).map_err(to_js)
         })
@@ -237,10 +238,12 @@ impl NativeClient {
     /// A pager over every record; the options are checked now, before any request.
     #[napi]
     pub fn pager(&self, options: ListOptions) -> napi::Result<NativePager> {
-        let pager = self.core()?.face_auth().pager(options.try_into()?);
-        Ok(NativePager {
-            pager: Arc::new(AsyncMutex::new(pager.map_err(to_js)?)),
-            bridge: Arc::clone(&self.bridge),
+        guard("list", || {
+            let pager = self.core()?.face_auth().pager(options.try_into()?);
+            Ok(NativePager {
+                pager: Arc::new(AsyncMutex::new(pager.map_err(to_js)?)),
+                bridge: Arc::clone(&self.bridge),
+            })
         })
     }
 
@@ -251,7 +254,7 @@ impl NativeClient {
         auth_id: String,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         let client = self.core()?;
-        self.bridge.spawn(env, async move {
+        self.bridge.spawn(env, "image", async move {
             let image = client.face_auth().image(&auth_id).await;
             image
                 .map(|bytes| Buffer::from(Vec::from(bytes)))
@@ -266,7 +269,7 @@ impl NativeClient {
         auth_id: String,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let client = self.core()?;
-        self.bridge.spawn(env, async move {
+        self.bridge.spawn(env, "delete", async move {
             client.face_auth().delete(&auth_id).await.map_err(to_js)
         })
     }
@@ -287,7 +290,21 @@ impl NativeClient {
             cf3: fields.cf3,
             token: fields.token,
         };
-        self.core()?.face_auth_url(&params).map_err(to_js)
+        guard("faceAuthUrl", || {
+            self.core()?.face_auth_url(&params).map_err(to_js)
+        })
+    }
+
+    /// Test hook, never called by the package (and not exported by it): a call that panics on
+    /// the runtime, settled through the same bridge as every operation.
+    #[napi(js_name = "_panicForTests")]
+    pub fn panic_for_tests<'env>(
+        &self,
+        env: &'env Env,
+        message: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        self.bridge
+            .spawn::<(), _>(env, "_panicForTests", async move { panic!("{message}") })
     }
 }
 
@@ -304,7 +321,7 @@ impl NativePager {
     #[napi]
     pub fn next<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<Json>>> {
         let pager = Arc::clone(&self.pager);
-        self.bridge.spawn(env, async move {
+        self.bridge.spawn(env, "list", async move {
             let record = pager.lock().await.next_record().await;
             record.map(|r| r.map(Json::from)).map_err(to_js)
         })

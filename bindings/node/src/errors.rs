@@ -1,6 +1,9 @@
 //! Every failure crosses to JavaScript as a napi error whose message is a JSON payload;
 //! `node/errors.js` reads it back and throws the class it names.
 
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use napi::Status;
 use serde_json::{Value, json};
 
@@ -29,4 +32,23 @@ pub(crate) fn failure(class: &str, message: impl Into<String>) -> napi::Error {
 
 fn reject(payload: Value) -> napi::Error {
     napi::Error::new(Status::GenericFailure, payload.to_string())
+}
+
+/// Runs the synchronous entry point `what`: a Rust panic in it becomes an `ArgosError` instead
+/// of unwinding into Node, which would abort the process.
+pub(crate) fn guard<T>(what: &str, call: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|panic| Err(panicked(what, &*panic)))
+}
+
+/// The `ArgosError` for a panic of the entry point `what`.
+pub(crate) fn panicked(what: &str, panic: &(dyn Any + Send)) -> napi::Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    failure(
+        "ArgosError",
+        format!("internal error in argos-addon ({what}): {message}; please report it"),
+    )
 }

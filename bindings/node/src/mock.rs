@@ -13,39 +13,55 @@ use argos_addon_mock::{
 };
 use serde_json::{Value, json};
 
-use crate::errors::failure;
-use crate::{lock, nullable};
+use crate::errors::{failure, guard};
+use crate::{lock, nullable, whole};
+
+/// A whole number argument of the mock in `0..=max`.
+fn count(name: &str, value: f64, max: u64) -> napi::Result<u64> {
+    let max = i64::try_from(max).unwrap_or(i64::MAX);
+    whole("ValidationError", name, value, 0..=max).map(|n| n as u64)
+}
 
 /// Options of `MockServer.start`; absent ones take the mock's defaults, `null` turns a limit off.
+/// Integers are taken as numbers and checked here: napi's own conversions would wrap them.
 #[napi(object, object_to_js = false)]
 pub struct MockStartOptions {
-    pub port: Option<u16>,
+    pub port: Option<f64>,
     pub api_key: Option<String>,
     pub project_id: Option<String>,
-    pub max_body_bytes: Option<u32>,
+    pub max_body_bytes: Option<f64>,
     pub rate_limit: Option<Either<f64, Null>>,
     pub daily_quota: Option<Either<f64, Null>>,
     pub similarity_threshold: Option<f64>,
 }
 
-impl From<MockStartOptions> for MockOptions {
-    fn from(o: MockStartOptions) -> Self {
+impl TryFrom<MockStartOptions> for MockOptions {
+    type Error = napi::Error;
+
+    fn try_from(o: MockStartOptions) -> napi::Result<Self> {
         let defaults = MockOptions::default();
-        MockOptions {
-            port: o.port.unwrap_or(defaults.port),
+        let daily_quota = match o.daily_quota.map(nullable) {
+            None => defaults.daily_quota,
+            Some(None) => None,
+            Some(Some(n)) => Some(count("dailyQuota", n, u64::MAX)?),
+        };
+        Ok(MockOptions {
+            port: match o.port {
+                Some(n) => count("port", n, u16::MAX.into())? as u16,
+                None => defaults.port,
+            },
             api_key: o.api_key,
             project_id: o.project_id,
-            max_body_bytes: o
-                .max_body_bytes
-                .map_or(defaults.max_body_bytes, |n| n as usize),
+            max_body_bytes: match o.max_body_bytes {
+                Some(n) => count("maxBodyBytes", n, usize::MAX as u64)? as usize,
+                None => defaults.max_body_bytes,
+            },
             rate_limit: o.rate_limit.map_or(defaults.rate_limit, nullable),
-            daily_quota: o
-                .daily_quota
-                .map_or(defaults.daily_quota, |q| nullable(q).map(|n| n as u64)),
+            daily_quota,
             similarity_threshold: o
                 .similarity_threshold
                 .unwrap_or(defaults.similarity_threshold),
-        }
+        })
     }
 }
 
@@ -53,7 +69,7 @@ impl From<MockStartOptions> for MockOptions {
 /// (relative to `/v3`; absent matches any).
 #[napi(object, object_to_js = false)]
 pub struct FaultScope {
-    pub times: Option<u32>,
+    pub times: Option<f64>,
     pub method: Option<String>,
     pub path: Option<String>,
 }
@@ -107,18 +123,25 @@ fn recorded(r: RecordedRequest) -> Value {
 pub struct NativeMock(Mutex<Option<MockServer>>);
 
 impl NativeMock {
+    /// Runs `f` on the running server; every method goes through here.
     fn with<T>(&self, f: impl FnOnce(&MockServer) -> T) -> napi::Result<T> {
-        lock(&self.0)
-            .as_ref()
-            .map(f)
-            .ok_or_else(|| failure("ArgosError", "the mock server is stopped"))
+        guard("MockServer", || {
+            lock(&self.0)
+                .as_ref()
+                .map(f)
+                .ok_or_else(|| failure("ArgosError", "the mock server is stopped"))
+        })
     }
 
     fn inject(&self, fault: Fault, scope: FaultScope) -> napi::Result<()> {
+        let times = match scope.times {
+            Some(n) => count("times", n, u32::MAX.into())? as u32,
+            None => 1,
+        };
         let fault = Fault {
             method: scope.method,
             path: scope.path,
-            ..fault.times(scope.times.unwrap_or(1))
+            ..fault.times(times)
         };
         self.with(|s| s.inject_fault(fault))
     }
@@ -129,9 +152,12 @@ impl NativeMock {
     /// Starts the server on its own thread; returns once it accepts connections.
     #[napi(factory)]
     pub fn start(options: MockStartOptions) -> napi::Result<Self> {
-        let server = MockServer::start(options.into())
-            .map_err(|e| failure("ArgosError", format!("the mock server did not start: {e}")))?;
-        Ok(NativeMock(Mutex::new(Some(server))))
+        guard("MockServer.start()", || {
+            let server = MockServer::start(options.try_into()?).map_err(|e| {
+                failure("ArgosError", format!("the mock server did not start: {e}"))
+            })?;
+            Ok(NativeMock(Mutex::new(Some(server))))
+        })
     }
 
     #[napi]
@@ -181,11 +207,12 @@ impl NativeMock {
     #[napi]
     pub fn inject_status(
         &self,
-        status: u16,
+        status: f64,
         body: String,
         headers: HashMap<String, String>,
         scope: FaultScope,
     ) -> napi::Result<()> {
+        let status = count("status", status, u16::MAX.into())? as u16;
         let fault = headers
             .into_iter()
             .fold(Fault::status(status, body), |f, (k, v)| f.header(k, v));
@@ -198,8 +225,8 @@ impl NativeMock {
     }
 
     #[napi]
-    pub fn inject_delay(&self, ms: u32, scope: FaultScope) -> napi::Result<()> {
-        let delay = Duration::from_millis(ms.into());
+    pub fn inject_delay(&self, ms: f64, scope: FaultScope) -> napi::Result<()> {
+        let delay = Duration::from_millis(count("ms", ms, u32::MAX.into())?);
         self.inject(Fault::delay(delay), scope)
     }
 
@@ -220,19 +247,23 @@ impl NativeMock {
 
     #[napi]
     pub fn set_list_shape(&self, shape: String) -> napi::Result<()> {
-        let shape = shape.parse().map_err(|e| failure("ArgosError", e))?;
+        let shape = shape.parse().map_err(|e| failure("ValidationError", e))?;
         self.with(|s| s.set_list_shape(shape))
     }
 
     #[napi]
     pub fn set_image_encoding(&self, encoding: String) -> napi::Result<()> {
-        let encoding = encoding.parse().map_err(|e| failure("ArgosError", e))?;
+        let encoding = encoding
+            .parse()
+            .map_err(|e| failure("ValidationError", e))?;
         self.with(|s| s.set_image_encoding(encoding))
     }
 
     #[napi]
     pub fn set_daily_quota(&self, quota: Either<f64, Null>) -> napi::Result<()> {
-        let quota = nullable(quota).map(|n| n as u64);
+        let quota = nullable(quota)
+            .map(|n| count("quota", n, u64::MAX))
+            .transpose()?;
         self.with(|s| s.set_daily_quota(quota))
     }
 

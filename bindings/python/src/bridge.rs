@@ -13,14 +13,16 @@ use std::future::Future;
 use std::io::Write;
 use std::mem::ManuallyDrop;
 use std::os::fd::{FromRawFd, RawFd};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use futures_util::FutureExt;
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use tokio::task::AbortHandle;
 
-use crate::errors::to_py;
+use crate::errors::{panicked, to_py};
 use crate::runtime::runtime;
 
 type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
@@ -97,18 +99,21 @@ impl Completions {
 }
 
 impl Completions {
-    /// Runs `fut` on the runtime; its result reaches Python through [`Completions::drain`].
-    pub(crate) fn spawn<T, F>(&self, id: u64, fut: F)
+    /// Runs `fut`, the call `what`, on the runtime; its result reaches Python through
+    /// [`Completions::drain`]. A panic in it is the call's `ArgosError`, not a future that
+    /// never settles.
+    pub(crate) fn spawn<T, F>(&self, id: u64, what: &'static str, fut: F)
     where
         F: Future<Output = argos_addon::Result<T>> + Send + 'static,
         T: for<'py> IntoPyObject<'py> + Send + 'static,
     {
         let queue = self.queue.clone();
         let task = runtime().spawn(async move {
-            let result = fut.await;
+            let result = AssertUnwindSafe(fut).catch_unwind().await;
             let outcome: Outcome = Box::new(move |py| match result {
-                Ok(value) => value.into_py_any(py),
-                Err(err) => Err(to_py(py, &err)),
+                Ok(Ok(value)) => value.into_py_any(py),
+                Ok(Err(err)) => Err(to_py(py, &err)),
+                Err(panic) => Err(panicked(py, what, &*panic)),
             });
             queue.push(id, outcome);
         });

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyBytes, PyString};
 use tokio::sync::Mutex as AsyncMutex;
 
 use argos_addon::{
@@ -15,15 +16,32 @@ use argos_addon::{
 };
 
 use crate::bridge::Completions;
-use crate::errors::{self, to_py};
+use crate::convert::{Int, Text, integer, number, text};
+use crate::errors::{self, guard, to_py};
 use crate::models::{FaceAuthPage, FaceAuthRecord, FaceAuthResult};
 use crate::runtime::block_on;
 
 /// A face image as the Python face hands it over: bytes (shared, not copied) or a path.
-#[derive(FromPyObject)]
 pub(crate) enum ImageArg {
     Bytes(PyBackedBytes),
     Path(PathBuf),
+}
+
+impl FromPyObject<'_, '_> for ImageArg {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        if let Ok(bytes) = obj.extract::<PyBackedBytes>() {
+            return Ok(ImageArg::Bytes(bytes));
+        }
+        obj.cast::<PyString>()?;
+        // A str the file system encoding cannot hold (a lone surrogate) names no file.
+        obj.extract::<PathBuf>().map(ImageArg::Path).map_err(|err| {
+            let py = obj.py();
+            let message = format!("face_image is not a usable path: {}", err.value(py));
+            errors::validation(py, &message)
+        })
+    }
 }
 
 impl From<ImageArg> for FaceImage {
@@ -71,107 +89,154 @@ impl NativeClient {
         Ok(client.clone())
     }
 
-    fn run<T, F>(&self, py: Python<'_>, call: impl FnOnce(Client) -> F) -> PyResult<T>
+    /// Runs the operation `what` on the calling thread.
+    fn run<T, F>(&self, py: Python<'_>, what: &str, call: impl FnOnce(Client) -> F) -> PyResult<T>
     where
         F: Future<Output = argos_addon::Result<T>> + Send + 'static,
         T: Send + 'static,
     {
-        let fut = call(self.core()?);
-        block_on(py, fut)?.map_err(|e| to_py(py, &e))
+        guard(py, what, || {
+            let fut = call(self.core()?);
+            block_on(py, fut)?.map_err(|e| to_py(py, &e))
+        })
     }
 
+    /// Starts the operation `what` on the runtime; `completions` settles its future.
     fn spawn<T, F>(
         &self,
         completions: &Bound<'_, Completions>,
         id: u64,
+        what: &'static str,
         call: impl FnOnce(Client) -> F,
     ) -> PyResult<()>
     where
         F: Future<Output = argos_addon::Result<T>> + Send + 'static,
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
-        completions.get().spawn(id, call(self.core()?));
-        Ok(())
+        guard(completions.py(), what, || {
+            completions.get().spawn(id, what, call(self.core()?));
+            Ok(())
+        })
     }
 }
 
 fn submit_request(
-    submission_id: String,
+    submission_id: Text,
     face_image: ImageArg,
-    user_id: Option<String>,
-    cf1: Option<String>,
-    cf2: Option<String>,
-    cf3: Option<String>,
+    user_id: Option<Text>,
+    cf1: Option<Text>,
+    cf2: Option<Text>,
+    cf3: Option<Text>,
 ) -> SubmitRequest {
     let mut request = SubmitRequest::new(submission_id, FaceImage::from(face_image));
-    request.user_id = user_id;
-    request.cf1 = cf1;
-    request.cf2 = cf2;
-    request.cf3 = cf3;
+    request.user_id = user_id.map(String::from);
+    request.cf1 = cf1.map(String::from);
+    request.cf2 = cf2.map(String::from);
+    request.cf3 = cf3.map(String::from);
     request
 }
 
 fn list_params(
     py: Python<'_>,
-    start_date: Option<String>,
-    end_date: Option<String>,
-    count: Option<i64>,
-    next_key: Option<String>,
+    start_date: Option<Text>,
+    end_date: Option<Text>,
+    count: Option<Int<i64>>,
+    next_key: Option<Text>,
 ) -> PyResult<ListParams> {
     let next_key = next_key
-        .map(|k| k.parse::<NextKey>())
+        .map(|k| k.0.parse::<NextKey>())
         .transpose()
         .map_err(|e| to_py(py, &e))?;
     Ok(ListParams {
-        start_date,
-        end_date,
-        count,
+        start_date: start_date.map(String::from),
+        end_date: end_date.map(String::from),
+        count: count.map(|c| c.0),
         next_key,
     })
 }
 
+/// The class of the error for a client option that Rust cannot hold.
+const OPTION: &str = "ConfigurationError";
+
+/// `ca_cert` as PEM bytes, from `bytes` or PEM text.
+fn pem(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    match obj.cast::<PyBytes>() {
+        Ok(bytes) => Ok(bytes.as_bytes().to_vec()),
+        Err(_) => text(obj, OPTION, "ca_cert is not valid Unicode").map(String::into_bytes),
+    }
+}
+
 #[pymethods]
 impl NativeClient {
+    /// Takes the options as the user gave them: the core checks their values, and a value Rust
+    /// cannot hold (an int beyond 64 bits, a lone surrogate) is a `ConfigurationError` too.
     #[new]
-    #[pyo3(signature = (*, api_key, base_url, timeout, connect_timeout, max_retries, ca_cert, rate_limit, max_upload_bytes, user_agent_suffix))]
+    #[pyo3(signature = (*, api_key, base_url, timeout, connect_timeout, max_retries, ca_cert, rate_limit, max_upload_bytes, max_response_bytes, user_agent_suffix))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        api_key: Option<String>,
-        base_url: Option<String>,
-        timeout: f64,
-        connect_timeout: f64,
-        max_retries: i64,
-        ca_cert: Option<Vec<u8>>,
-        rate_limit: Option<f64>,
-        max_upload_bytes: i64,
+        api_key: Option<&Bound<'_, PyAny>>,
+        base_url: Option<&Bound<'_, PyAny>>,
+        timeout: &Bound<'_, PyAny>,
+        connect_timeout: &Bound<'_, PyAny>,
+        max_retries: &Bound<'_, PyAny>,
+        ca_cert: Option<&Bound<'_, PyAny>>,
+        rate_limit: Option<&Bound<'_, PyAny>>,
+        max_upload_bytes: &Bound<'_, PyAny>,
+        max_response_bytes: &Bound<'_, PyAny>,
         user_agent_suffix: String,
     ) -> PyResult<Self> {
-        let configured = || -> argos_addon::Result<(ClientBuilder, Client)> {
-            let mut builder = Client::builder()
-                .timeout(duration_from_secs("timeout", timeout)?)
-                .connect_timeout(duration_from_secs("connect_timeout", connect_timeout)?)
-                .max_retries(int_option("max_retries", max_retries, 0)?.min(u32::MAX as u64) as u32)
-                .rate_limit(rate_limit)
-                .max_upload_bytes(int_option("max_upload_bytes", max_upload_bytes, 1)?)
-                .user_agent_suffix(user_agent_suffix);
-            if let Some(key) = api_key {
-                builder = builder.api_key(key);
-            }
-            if let Some(url) = base_url {
-                builder = builder.base_url(url);
-            }
-            if let Some(pem) = ca_cert {
-                builder = builder.ca_cert_pem(pem);
-            }
-            let client = builder.clone().build()?;
-            Ok((builder, client))
-        };
-        let (builder, client) = configured().map_err(|e| to_py(py, &e))?;
-        Ok(NativeClient {
-            builder,
-            config: client.config().clone(),
-            current: Mutex::new(Some((std::process::id(), client))),
+        guard(py, "Client()", || {
+            let timeout = number(timeout, OPTION, "timeout is out of range")?;
+            let connect_timeout =
+                number(connect_timeout, OPTION, "connect_timeout is out of range")?;
+            let max_retries = integer(max_retries, OPTION, "max_retries is out of range")?;
+            let rate_limit = rate_limit
+                .map(|r| number(r, OPTION, "rate_limit is out of range"))
+                .transpose()?;
+            let max_upload_bytes =
+                integer(max_upload_bytes, OPTION, "max_upload_bytes is out of range")?;
+            let max_response_bytes = integer(
+                max_response_bytes,
+                OPTION,
+                "max_response_bytes is out of range",
+            )?;
+            let api_key = api_key
+                .map(|k| text(k, OPTION, "api_key is not valid Unicode"))
+                .transpose()?;
+            let base_url = base_url
+                .map(|u| text(u, OPTION, "base_url is not valid Unicode"))
+                .transpose()?;
+            let ca_cert = ca_cert.map(pem).transpose()?;
+            let configured = || -> argos_addon::Result<(ClientBuilder, Client)> {
+                let mut builder = Client::builder()
+                    .timeout(duration_from_secs("timeout", timeout)?)
+                    .connect_timeout(duration_from_secs("connect_timeout", connect_timeout)?)
+                    .max_retries(
+                        int_option("max_retries", max_retries, 0)?.min(u32::MAX as u64) as u32,
+                    )
+                    .rate_limit(rate_limit)
+                    .max_upload_bytes(int_option("max_upload_bytes", max_upload_bytes, 1)?)
+                    .max_response_bytes(int_option("max_response_bytes", max_response_bytes, 1)?)
+                    .user_agent_suffix(user_agent_suffix);
+                if let Some(key) = api_key {
+                    builder = builder.api_key(key);
+                }
+                if let Some(url) = base_url {
+                    builder = builder.base_url(url);
+                }
+                if let Some(pem) = ca_cert {
+                    builder = builder.ca_cert_pem(pem);
+                }
+                let client = builder.clone().build()?;
+                Ok((builder, client))
+            };
+            let (builder, client) = configured().map_err(|e| to_py(py, &e))?;
+            Ok(NativeClient {
+                builder,
+                config: client.config().clone(),
+                current: Mutex::new(Some((std::process::id(), client))),
+            })
         })
     }
 
@@ -205,15 +270,15 @@ impl NativeClient {
     fn submit(
         &self,
         py: Python<'_>,
-        submission_id: String,
+        submission_id: Text,
         face_image: ImageArg,
-        user_id: Option<String>,
-        cf1: Option<String>,
-        cf2: Option<String>,
-        cf3: Option<String>,
+        user_id: Option<Text>,
+        cf1: Option<Text>,
+        cf2: Option<Text>,
+        cf3: Option<Text>,
     ) -> PyResult<FaceAuthResult> {
         let request = submit_request(submission_id, face_image, user_id, cf1, cf2, cf3);
-        self.run(py, |c| async move {
+        self.run(py, "submit", |c| async move {
             c.face_auth()
                 .submit(request)
                 .await
@@ -227,15 +292,15 @@ impl NativeClient {
         &self,
         completions: &Bound<'_, Completions>,
         id: u64,
-        submission_id: String,
+        submission_id: Text,
         face_image: ImageArg,
-        user_id: Option<String>,
-        cf1: Option<String>,
-        cf2: Option<String>,
-        cf3: Option<String>,
+        user_id: Option<Text>,
+        cf1: Option<Text>,
+        cf2: Option<Text>,
+        cf3: Option<Text>,
     ) -> PyResult<()> {
         let request = submit_request(submission_id, face_image, user_id, cf1, cf2, cf3);
-        self.spawn(completions, id, |c| async move {
+        self.spawn(completions, id, "submit", |c| async move {
             c.face_auth()
                 .submit(request)
                 .await
@@ -243,9 +308,12 @@ impl NativeClient {
         })
     }
 
-    fn get(&self, py: Python<'_>, auth_id: String) -> PyResult<FaceAuthRecord> {
-        self.run(py, |c| async move {
-            c.face_auth().get(&auth_id).await.map(FaceAuthRecord::from)
+    fn get(&self, py: Python<'_>, auth_id: Text) -> PyResult<FaceAuthRecord> {
+        self.run(py, "get", |c| async move {
+            c.face_auth()
+                .get(&auth_id.0)
+                .await
+                .map(FaceAuthRecord::from)
         })
     }
 
@@ -253,10 +321,13 @@ impl NativeClient {
         &self,
         completions: &Bound<'_, Completions>,
         id: u64,
-        auth_id: String,
+        auth_id: Text,
     ) -> PyResult<()> {
-        self.spawn(completions, id, |c| async move {
-            c.face_auth().get(&auth_id).await.map(FaceAuthRecord::from)
+        self.spawn(completions, id, "get", |c| async move {
+            c.face_auth()
+                .get(&auth_id.0)
+                .await
+                .map(FaceAuthRecord::from)
         })
     }
 
@@ -264,13 +335,13 @@ impl NativeClient {
     fn list_page(
         &self,
         py: Python<'_>,
-        start_date: Option<String>,
-        end_date: Option<String>,
-        count: Option<i64>,
-        next_key: Option<String>,
+        start_date: Option<Text>,
+        end_date: Option<Text>,
+        count: Option<Int<i64>>,
+        next_key: Option<Text>,
     ) -> PyResult<FaceAuthPage> {
         let params = list_params(py, start_date, end_date, count, next_key)?;
-        self.run(py, |c| async move {
+        self.run(py, "list_page", |c| async move {
             c.face_auth()
                 .list_page(&params)
                 .await
@@ -285,13 +356,13 @@ impl NativeClient {
         py: Python<'_>,
         completions: &Bound<'_, Completions>,
         id: u64,
-        start_date: Option<String>,
-        end_date: Option<String>,
-        count: Option<i64>,
-        next_key: Option<String>,
+        start_date: Option<Text>,
+        end_date: Option<Text>,
+        count: Option<Int<i64>>,
+        next_key: Option<Text>,
     ) -> PyResult<()> {
         let params = list_params(py, start_date, end_date, count, next_key)?;
-        self.spawn(completions, id, |c| async move {
+        self.spawn(completions, id, "list_page", |c| async move {
             c.face_auth()
                 .list_page(&params)
                 .await
@@ -304,24 +375,26 @@ impl NativeClient {
     fn pager(
         &self,
         py: Python<'_>,
-        start_date: Option<String>,
-        end_date: Option<String>,
-        page_size: i64,
+        start_date: Option<Text>,
+        end_date: Option<Text>,
+        page_size: Int<i64>,
     ) -> PyResult<NativePager> {
-        let params = list_params(py, start_date, end_date, Some(page_size), None)?;
-        let pager = self
-            .core()?
-            .face_auth()
-            .pager(params)
-            .map_err(|e| to_py(py, &e))?;
-        Ok(NativePager {
-            pager: Arc::new(AsyncMutex::new(pager)),
+        guard(py, "list", || {
+            let params = list_params(py, start_date, end_date, Some(page_size), None)?;
+            let pager = self
+                .core()?
+                .face_auth()
+                .pager(params)
+                .map_err(|e| to_py(py, &e))?;
+            Ok(NativePager {
+                pager: Arc::new(AsyncMutex::new(pager)),
+            })
         })
     }
 
-    fn image(&self, py: Python<'_>, auth_id: String) -> PyResult<ImageBytes> {
-        self.run(py, |c| async move {
-            c.face_auth().image(&auth_id).await.map(ImageBytes)
+    fn image(&self, py: Python<'_>, auth_id: Text) -> PyResult<ImageBytes> {
+        self.run(py, "image", |c| async move {
+            c.face_auth().image(&auth_id.0).await.map(ImageBytes)
         })
     }
 
@@ -329,25 +402,27 @@ impl NativeClient {
         &self,
         completions: &Bound<'_, Completions>,
         id: u64,
-        auth_id: String,
+        auth_id: Text,
     ) -> PyResult<()> {
-        self.spawn(completions, id, |c| async move {
-            c.face_auth().image(&auth_id).await.map(ImageBytes)
+        self.spawn(completions, id, "image", |c| async move {
+            c.face_auth().image(&auth_id.0).await.map(ImageBytes)
         })
     }
 
-    fn delete(&self, py: Python<'_>, auth_id: String) -> PyResult<()> {
-        self.run(py, |c| async move { c.face_auth().delete(&auth_id).await })
+    fn delete(&self, py: Python<'_>, auth_id: Text) -> PyResult<()> {
+        self.run(py, "delete", |c| async move {
+            c.face_auth().delete(&auth_id.0).await
+        })
     }
 
     fn delete_async(
         &self,
         completions: &Bound<'_, Completions>,
         id: u64,
-        auth_id: String,
+        auth_id: Text,
     ) -> PyResult<()> {
-        self.spawn(completions, id, |c| async move {
-            c.face_auth().delete(&auth_id).await
+        self.spawn(completions, id, "delete", |c| async move {
+            c.face_auth().delete(&auth_id.0).await
         })
     }
 
@@ -356,26 +431,28 @@ impl NativeClient {
     fn face_auth_url(
         &self,
         py: Python<'_>,
-        project_id: String,
-        submission_id: String,
-        user_id: Option<String>,
-        cf1: Option<String>,
-        cf2: Option<String>,
-        cf3: Option<String>,
-        token: Option<String>,
+        project_id: Text,
+        submission_id: Text,
+        user_id: Option<Text>,
+        cf1: Option<Text>,
+        cf2: Option<Text>,
+        cf3: Option<Text>,
+        token: Option<Text>,
     ) -> PyResult<String> {
         let params = FaceAuthUrlParams {
-            project_id,
-            submission_id,
-            user_id,
-            cf1,
-            cf2,
-            cf3,
-            token,
+            project_id: project_id.0,
+            submission_id: submission_id.0,
+            user_id: user_id.map(String::from),
+            cf1: cf1.map(String::from),
+            cf2: cf2.map(String::from),
+            cf3: cf3.map(String::from),
+            token: token.map(String::from),
         };
-        self.core()?
-            .face_auth_url(&params)
-            .map_err(|e| to_py(py, &e))
+        guard(py, "face_auth_url", || {
+            self.core()?
+                .face_auth_url(&params)
+                .map_err(|e| to_py(py, &e))
+        })
     }
 }
 
@@ -407,12 +484,12 @@ impl NativePager {
             let record = pager.lock().await.next_record().await;
             record.map(|r| r.map(FaceAuthRecord::from))
         };
-        block_on(py, fut)?.map_err(|e| to_py(py, &e))
+        guard(py, "list", || block_on(py, fut)?.map_err(|e| to_py(py, &e)))
     }
 
     fn next_async(&self, completions: &Bound<'_, Completions>, id: u64) {
         let pager = self.pager.clone();
-        completions.get().spawn(id, async move {
+        completions.get().spawn(id, "list", async move {
             let record = pager.lock().await.next_record().await;
             record.map(|r| r.map(FaceAuthRecord::from))
         });

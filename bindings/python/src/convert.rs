@@ -1,9 +1,93 @@
-//! JSON values to and from Python objects, keeping key order.
+//! Python values to and from Rust and JSON values, keeping key order.
+//!
+//! A value of the right type that Rust cannot hold (a `str` with a lone surrogate, an `int`
+//! beyond 64 bits, NaN in JSON, JSON nested without end) is bad input: it raises the package's
+//! `ValidationError` (or `ConfigurationError` for a client option), never the `UnicodeEncodeError`,
+//! `OverflowError` or stack overflow the plain conversion would give. A value of the wrong type
+//! stays a `TypeError`.
 
-use pyo3::exceptions::PyTypeError;
+use std::borrow::Cow;
+
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyUnicodeEncodeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
+
+use argos_addon::MAX_JSON_DEPTH;
+
+use crate::errors::raise;
+
+/// `err` as an error of class `class` about `what` when it is one of `E` (a value error of the
+/// conversion), with `err` as its cause; any other error (a wrong type) is kept.
+fn bad_value<E: pyo3::PyTypeInfo>(py: Python<'_>, err: PyErr, class: &str, what: &str) -> PyErr {
+    if !err.is_instance_of::<E>(py) {
+        return err;
+    }
+    let converted = raise(py, class, &format!("{what}: {}", err.value(py)));
+    converted.set_cause(py, Some(err));
+    converted
+}
+
+/// A `str` as UTF-8 text; `what` names it in the message.
+pub(crate) fn text(obj: &Bound<'_, PyAny>, class: &str, what: &str) -> PyResult<String> {
+    let s = obj.cast::<PyString>()?;
+    s.to_cow()
+        .map(Cow::into_owned)
+        .map_err(|e| bad_value::<PyUnicodeEncodeError>(obj.py(), e, class, what))
+}
+
+/// An `int` (or anything with `__index__`) that fits in 64 bits.
+pub(crate) fn integer(obj: &Bound<'_, PyAny>, class: &str, what: &str) -> PyResult<i64> {
+    obj.extract::<i64>()
+        .map_err(|e| bad_value::<PyOverflowError>(obj.py(), e, class, what))
+}
+
+/// A real number as a float; an `int` too large for one is out of range.
+pub(crate) fn number(obj: &Bound<'_, PyAny>, class: &str, what: &str) -> PyResult<f64> {
+    obj.extract::<f64>()
+        .map_err(|e| bad_value::<PyOverflowError>(obj.py(), e, class, what))
+}
+
+/// A `str` argument of an operation or helper (pyo3 notes which argument it was).
+pub(crate) struct Text(pub(crate) String);
+
+impl FromPyObject<'_, '_> for Text {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        text(&obj, "ValidationError", "text that is not valid Unicode").map(Text)
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> Self {
+        text.0
+    }
+}
+
+/// An `int` argument of an operation or helper that must fit Rust's `T`.
+pub(crate) struct Int<T>(pub(crate) T);
+
+impl<'py, T: FromPyObjectOwned<'py>> FromPyObject<'_, 'py> for Int<T> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        obj.extract::<T>().map(Int).map_err(|e| {
+            bad_value::<PyOverflowError>(obj.py(), e.into(), "ValidationError", "int out of range")
+        })
+    }
+}
+
+/// A real-number argument of an operation or helper.
+pub(crate) struct Num(pub(crate) f64);
+
+impl FromPyObject<'_, '_> for Num {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        number(&obj, "ValidationError", "number out of range").map(Num)
+    }
+}
 
 pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
@@ -37,7 +121,13 @@ pub(crate) fn map_to_py<'py>(
     Ok(dict)
 }
 
-pub(crate) fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+fn json_value(py: Python<'_>, message: &str) -> PyErr {
+    raise(py, "ValidationError", &format!("params: {message}"))
+}
+
+/// `obj` as JSON; `depth` counts the objects and arrays around it, the parameters included.
+fn from_py(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    let py = obj.py();
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -49,21 +139,41 @@ pub(crate) fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         if let Ok(i) = obj.extract::<i64>() {
             return Ok(i.into());
         }
-        return Ok(obj.extract::<u64>()?.into());
+        return obj
+            .extract::<u64>()
+            .map(Value::from)
+            .map_err(|_| json_value(py, "an int beyond 64 bits has no exact JSON number"));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Number::from_f64(f.value())
             .map(Value::Number)
-            .ok_or_else(|| PyTypeError::new_err("NaN and infinity have no JSON form"));
+            .ok_or_else(|| json_value(py, "NaN and infinity have no JSON form"));
     }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.extract()?));
+    if obj.is_instance_of::<PyString>() {
+        return text(
+            obj,
+            "ValidationError",
+            "params: text that is not valid Unicode",
+        )
+        .map(Value::String);
     }
-    if let Ok(dict) = obj.cast::<PyDict>() {
-        return Ok(Value::Object(dict_from_py(dict)?));
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        return obj.try_iter()?.map(|item| from_py(&item?)).collect();
+    let is_list = obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>();
+    if is_list || obj.is_instance_of::<PyDict>() {
+        if depth >= MAX_JSON_DEPTH {
+            return Err(json_value(
+                py,
+                &format!(
+                    "nested deeper than {MAX_JSON_DEPTH} levels (or a container that holds itself)"
+                ),
+            ));
+        }
+        if let Ok(dict) = obj.cast::<PyDict>() {
+            return dict_from_py(dict, depth + 1).map(Value::Object);
+        }
+        return obj
+            .try_iter()?
+            .map(|item| from_py(&item?, depth + 1))
+            .collect();
     }
     Err(PyTypeError::new_err(format!(
         "cannot put a {} in JSON",
@@ -71,13 +181,23 @@ pub(crate) fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     )))
 }
 
-pub(crate) fn dict_from_py(dict: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
+/// The parameters of `encrypt_query`: a `dict` of JSON values, keys in order.
+pub(crate) fn params_from_py(dict: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
+    dict_from_py(dict, 1)
+}
+
+fn dict_from_py(dict: &Bound<'_, PyDict>, depth: usize) -> PyResult<Map<String, Value>> {
     let mut map = Map::new();
     for (k, v) in dict.iter() {
-        let key = k
-            .cast::<PyString>()
-            .map_err(|_| PyTypeError::new_err("JSON object keys must be str"))?;
-        map.insert(key.extract()?, from_py(&v)?);
+        if !k.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err("JSON object keys must be str"));
+        }
+        let key = text(
+            &k,
+            "ValidationError",
+            "params: a key that is not valid Unicode",
+        )?;
+        map.insert(key, from_py(&v, depth)?);
     }
     Ok(map)
 }

@@ -1,5 +1,8 @@
 //! Core errors become instances of the pure-Python classes in `argos_addon.errors`.
 
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use pyo3::exceptions::{PyConnectionError, PyTimeoutError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -54,4 +57,28 @@ pub(crate) fn raise(py: Python<'_>, name: &str, message: &str) -> PyErr {
 /// A `ValidationError` for an argument of the wrong type.
 pub(crate) fn validation(py: Python<'_>, message: &str) -> PyErr {
     raise(py, "ValidationError", message)
+}
+
+/// Runs the entry point `what`: a Rust panic in it raises `ArgosError` instead of pyo3's
+/// `PanicException`, which derives from `BaseException` and so escapes `except Exception`.
+pub(crate) fn guard<T>(
+    py: Python<'_>,
+    what: &str,
+    call: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|panic| Err(panicked(py, what, &*panic)))
+}
+
+/// The `ArgosError` for a panic of the entry point `what`.
+pub(crate) fn panicked(py: Python<'_>, what: &str, panic: &(dyn Any + Send)) -> PyErr {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    raise(
+        py,
+        "ArgosError",
+        &format!("internal error in argos-addon ({what}): {message}; please report it"),
+    )
 }

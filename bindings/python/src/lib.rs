@@ -12,28 +12,33 @@ mod runtime;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use crate::errors::{to_py, validation};
+use crate::bridge::Completions;
+use crate::convert::Text;
+use crate::errors::{guard, to_py, validation};
 
 /// `params` as compact JSON, encrypted the ARGOS way (AES-256-ECB, SHA-256 key, base64).
 #[pyfunction]
-fn encrypt_query(py: Python<'_>, params: &Bound<'_, PyAny>, api_key: &str) -> PyResult<String> {
-    let dict = params
-        .cast::<PyDict>()
-        .map_err(|_| validation(py, "params must be a dict"))?;
-    Ok(argos_addon::encrypt_query(
-        &convert::dict_from_py(dict)?,
-        api_key,
-    ))
+fn encrypt_query(py: Python<'_>, params: &Bound<'_, PyAny>, api_key: Text) -> PyResult<String> {
+    guard(py, "encrypt_query", || {
+        let dict = params
+            .cast::<PyDict>()
+            .map_err(|_| validation(py, "params must be a dict"))?;
+        let params = convert::params_from_py(dict)?;
+        Ok(argos_addon::encrypt_query(&params, &api_key.0))
+    })
 }
 
 #[pyfunction]
 fn decrypt_query<'py>(
     py: Python<'py>,
-    ciphertext: &str,
-    api_key: &str,
+    ciphertext: Text,
+    api_key: Text,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let map = argos_addon::decrypt_query(ciphertext, api_key).map_err(|e| to_py(py, &e))?;
-    convert::map_to_py(py, &map)
+    guard(py, "decrypt_query", || {
+        let map =
+            argos_addon::decrypt_query(&ciphertext.0, &api_key.0).map_err(|e| to_py(py, &e))?;
+        convert::map_to_py(py, &map)
+    })
 }
 
 #[pyfunction]
@@ -41,17 +46,37 @@ fn decrypt_query<'py>(
 fn parse_webhook(
     py: Python<'_>,
     body: &Bound<'_, PyAny>,
-    api_key: Option<&str>,
+    api_key: Option<Text>,
 ) -> PyResult<models::FaceAuthWebhook> {
-    let bytes: Vec<u8> = match body.cast::<PyString>() {
-        Ok(text) => text.extract::<String>()?.into_bytes(),
-        Err(_) => body
-            .extract()
-            .map_err(|_| validation(py, "body must be bytes or str"))?,
-    };
-    argos_addon::parse_webhook(&bytes, api_key)
-        .map(models::FaceAuthWebhook::from)
-        .map_err(|e| to_py(py, &e))
+    guard(py, "parse_webhook", || {
+        let bytes: Vec<u8> = match body.cast::<PyString>() {
+            Ok(_) => body.extract::<Text>()?.0.into_bytes(),
+            Err(_) => body
+                .extract()
+                .map_err(|_| validation(py, "body must be bytes or str"))?,
+        };
+        argos_addon::parse_webhook(&bytes, api_key.as_ref().map(|k| k.0.as_str()))
+            .map(models::FaceAuthWebhook::from)
+            .map_err(|e| to_py(py, &e))
+    })
+}
+
+/// Test hook, never called by the package: panics inside the same guard as every entry point,
+/// so tests/python can check that a Rust panic reaches Python as `ArgosError`.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
+    guard(py, "_panic_for_tests", || panic!("{message}"))
+}
+
+/// Test hook, never called by the package: a call that panics on the runtime, settled through
+/// `completions` like every async operation.
+#[pyfunction]
+fn _panic_for_tests_async(completions: &Bound<'_, Completions>, id: u64, message: String) {
+    completions.get().spawn::<(), _>(
+        id,
+        "_panic_for_tests_async",
+        async move { panic!("{message}") },
+    );
 }
 
 #[pymodule]
@@ -63,6 +88,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add(
         "DEFAULT_MAX_UPLOAD_BYTES",
         argos_addon::DEFAULT_MAX_UPLOAD_BYTES,
+    )?;
+    m.add(
+        "DEFAULT_MAX_RESPONSE_BYTES",
+        argos_addon::DEFAULT_MAX_RESPONSE_BYTES,
     )?;
     m.add(
         "DEFAULT_TIMEOUT",
@@ -82,5 +111,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decrypt_query, m)?)?;
     m.add_function(wrap_pyfunction!(parse_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(logging::set_python_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests_async, m)?)?;
     Ok(())
 }

@@ -10,6 +10,9 @@ use pyo3::types::{PyDict, PyList};
 
 use argos_addon_mock::{Fault, ForcedVerdict, MockOptions, MockServer, SeedRecord};
 
+use crate::convert::{Int, Num, Text};
+use crate::errors::{guard, validation};
+
 #[pyclass(frozen, module = "argos_addon._native")]
 pub(crate) struct NativeMock {
     server: Mutex<Option<MockServer>>,
@@ -21,25 +24,30 @@ pub(crate) struct NativeMock {
 }
 
 impl NativeMock {
+    /// Runs `f` on the running server; every method goes through here.
     fn with<T>(&self, f: impl FnOnce(&MockServer) -> T) -> PyResult<T> {
-        let server = self.server.lock().unwrap_or_else(|p| p.into_inner());
-        server
-            .as_ref()
-            .map(f)
-            .ok_or_else(|| PyValueError::new_err("the mock server is stopped"))
+        Python::attach(|py| {
+            guard(py, "MockServer", || {
+                let server = self.server.lock().unwrap_or_else(|p| p.into_inner());
+                server
+                    .as_ref()
+                    .map(f)
+                    .ok_or_else(|| PyValueError::new_err("the mock server is stopped"))
+            })
+        })
     }
 
     fn inject(
         &self,
         fault: Fault,
-        times: u32,
-        method: Option<String>,
-        path: Option<String>,
+        times: Int<u32>,
+        method: Option<Text>,
+        path: Option<Text>,
     ) -> PyResult<()> {
         let fault = Fault {
-            method,
-            path,
-            ..fault.times(times)
+            method: method.map(String::from),
+            path: path.map(String::from),
+            ..fault.times(times.0)
         };
         self.with(|s| s.inject_fault(fault))
     }
@@ -52,33 +60,35 @@ impl NativeMock {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        port: u16,
-        api_key: Option<String>,
-        project_id: Option<String>,
-        max_body_bytes: usize,
-        rate_limit: Option<f64>,
-        daily_quota: Option<u64>,
-        similarity_threshold: f64,
+        port: Int<u16>,
+        api_key: Option<Text>,
+        project_id: Option<Text>,
+        max_body_bytes: Int<usize>,
+        rate_limit: Option<Num>,
+        daily_quota: Option<Int<u64>>,
+        similarity_threshold: Num,
     ) -> PyResult<Self> {
         let options = MockOptions {
-            port,
-            api_key,
-            project_id,
-            max_body_bytes,
-            rate_limit,
-            daily_quota,
-            similarity_threshold,
+            port: port.0,
+            api_key: api_key.map(String::from),
+            project_id: project_id.map(String::from),
+            max_body_bytes: max_body_bytes.0,
+            rate_limit: rate_limit.map(|r| r.0),
+            daily_quota: daily_quota.map(|q| q.0),
+            similarity_threshold: similarity_threshold.0,
         };
-        let server = py
-            .detach(|| MockServer::start(options))
-            .map_err(|e| PyOSError::new_err(format!("the mock server did not start: {e}")))?;
-        Ok(NativeMock {
-            base_url: server.base_url().to_owned(),
-            ca_cert_pem: server.ca_cert_pem().to_owned(),
-            api_key: server.api_key().to_owned(),
-            project_id: server.project_id().to_owned(),
-            port: server.port(),
-            server: Mutex::new(Some(server)),
+        guard(py, "MockServer()", || {
+            let server = py
+                .detach(|| MockServer::start(options))
+                .map_err(|e| PyOSError::new_err(format!("the mock server did not start: {e}")))?;
+            Ok(NativeMock {
+                base_url: server.base_url().to_owned(),
+                ca_cert_pem: server.ca_cert_pem().to_owned(),
+                api_key: server.api_key().to_owned(),
+                project_id: server.project_id().to_owned(),
+                port: server.port(),
+                server: Mutex::new(Some(server)),
+            })
         })
     }
 
@@ -109,27 +119,27 @@ impl NativeMock {
 
     fn add_submission(
         &self,
-        submission_id: &str,
-        status: &str,
+        submission_id: Text,
+        status: Text,
         selfie: Option<Vec<u8>>,
     ) -> PyResult<()> {
-        self.with(|s| s.add_submission(submission_id, status, selfie))
+        self.with(|s| s.add_submission(&submission_id.0, &status.0, selfie))
     }
 
     #[pyo3(signature = (auth_status, create_time, submission_id, auth_id, image))]
     fn add_record(
         &self,
-        auth_status: String,
+        auth_status: Text,
         create_time: DateTime<Utc>,
-        submission_id: String,
-        auth_id: Option<String>,
+        submission_id: Text,
+        auth_id: Option<Text>,
         image: Option<Vec<u8>>,
     ) -> PyResult<String> {
         let record = SeedRecord {
-            auth_id,
-            auth_status,
+            auth_id: auth_id.map(String::from),
+            auth_status: auth_status.0,
             create_time,
-            submission_id,
+            submission_id: submission_id.0,
             image,
         };
         self.with(|s| s.add_record(record))
@@ -137,14 +147,14 @@ impl NativeMock {
 
     fn force_next_verdict(
         &self,
-        status: Option<String>,
-        score: Option<f64>,
-        fail_codes: Vec<String>,
+        status: Option<Text>,
+        score: Option<Num>,
+        fail_codes: Vec<Text>,
     ) -> PyResult<()> {
         let verdict = ForcedVerdict {
-            status,
-            score,
-            fail_codes,
+            status: status.map(String::from),
+            score: score.map(|s| s.0),
+            fail_codes: fail_codes.into_iter().map(String::from).collect(),
         };
         self.with(|s| s.force_next_verdict(verdict))
     }
@@ -152,45 +162,50 @@ impl NativeMock {
     #[pyo3(signature = (status, body, headers, times, method, path))]
     fn inject_status(
         &self,
-        status: u16,
-        body: String,
-        headers: Vec<(String, String)>,
-        times: u32,
-        method: Option<String>,
-        path: Option<String>,
+        status: Int<u16>,
+        body: Text,
+        headers: Vec<(Text, Text)>,
+        times: Int<u32>,
+        method: Option<Text>,
+        path: Option<Text>,
     ) -> PyResult<()> {
         let fault = headers
             .into_iter()
-            .fold(Fault::status(status, body), |f, (k, v)| f.header(k, v));
+            .fold(Fault::status(status.0, body.0), |f, (k, v)| {
+                f.header(k.0, v.0)
+            });
         self.inject(fault, times, method, path)
     }
 
     fn inject_html_502(
         &self,
-        times: u32,
-        method: Option<String>,
-        path: Option<String>,
+        times: Int<u32>,
+        method: Option<Text>,
+        path: Option<Text>,
     ) -> PyResult<()> {
         self.inject(Fault::html_502(), times, method, path)
     }
 
     fn inject_delay(
         &self,
-        seconds: f64,
-        times: u32,
-        method: Option<String>,
-        path: Option<String>,
+        py: Python<'_>,
+        seconds: Num,
+        times: Int<u32>,
+        method: Option<Text>,
+        path: Option<Text>,
     ) -> PyResult<()> {
-        let delay = Duration::try_from_secs_f64(seconds)
-            .map_err(|_| PyValueError::new_err("seconds must be a non-negative number"))?;
+        let delay = Duration::try_from_secs_f64(seconds.0).map_err(|_| {
+            let message = format!("seconds must be a non-negative number, got {}", seconds.0);
+            validation(py, &message)
+        })?;
         self.inject(Fault::delay(delay), times, method, path)
     }
 
     fn inject_drop(
         &self,
-        times: u32,
-        method: Option<String>,
-        path: Option<String>,
+        times: Int<u32>,
+        method: Option<Text>,
+        path: Option<Text>,
     ) -> PyResult<()> {
         self.inject(Fault::drop_connection(), times, method, path)
     }
@@ -203,26 +218,26 @@ impl NativeMock {
         self.with(|s| s.set_deny(deny))
     }
 
-    fn set_list_shape(&self, shape: &str) -> PyResult<()> {
-        let shape = shape.parse().map_err(PyValueError::new_err)?;
+    fn set_list_shape(&self, py: Python<'_>, shape: Text) -> PyResult<()> {
+        let shape = shape.0.parse().map_err(|e: String| validation(py, &e))?;
         self.with(|s| s.set_list_shape(shape))
     }
 
-    fn set_image_encoding(&self, encoding: &str) -> PyResult<()> {
-        let encoding = encoding.parse().map_err(PyValueError::new_err)?;
+    fn set_image_encoding(&self, py: Python<'_>, encoding: Text) -> PyResult<()> {
+        let encoding = encoding.0.parse().map_err(|e: String| validation(py, &e))?;
         self.with(|s| s.set_image_encoding(encoding))
     }
 
-    fn set_daily_quota(&self, quota: Option<u64>) -> PyResult<()> {
-        self.with(|s| s.set_daily_quota(quota))
+    fn set_daily_quota(&self, quota: Option<Int<u64>>) -> PyResult<()> {
+        self.with(|s| s.set_daily_quota(quota.map(|q| q.0)))
     }
 
-    fn set_rate_limit(&self, rate: Option<f64>) -> PyResult<()> {
-        self.with(|s| s.set_rate_limit(rate))
+    fn set_rate_limit(&self, rate: Option<Num>) -> PyResult<()> {
+        self.with(|s| s.set_rate_limit(rate.map(|r| r.0)))
     }
 
-    fn request_count(&self, method: &str, path: &str) -> PyResult<u64> {
-        self.with(|s| s.request_count(method, path))
+    fn request_count(&self, method: Text, path: Text) -> PyResult<u64> {
+        self.with(|s| s.request_count(&method.0, &path.0))
     }
 
     fn total_requests(&self) -> PyResult<u64> {
