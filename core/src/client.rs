@@ -138,10 +138,11 @@ impl ClientBuilder {
         )?;
         let rate_limit = self.rate_limit.unwrap_or(Some(config::DEFAULT_RATE_LIMIT));
         if let Some(rate) = rate_limit
-            && !(rate.is_finite() && rate > 0.0)
+            && !(rate.is_finite() && rate >= config::MIN_RATE_LIMIT)
         {
             return Err(Error::configuration(format!(
-                "rate_limit must be a positive number of requests per second (or none), got {rate}"
+                "rate_limit must be at least one request a day ({:e} per second), or none; got {rate}",
+                config::MIN_RATE_LIMIT
             )));
         }
         let max_upload_bytes = self

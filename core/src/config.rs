@@ -13,6 +13,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The documented per-key cap.
 pub const DEFAULT_RATE_LIMIT: f64 = 5000.0;
+/// One request a day: anything slower is a mistake, not a rate.
+pub const MIN_RATE_LIMIT: f64 = 1.0 / 86_400.0;
+/// Real keys are about 40 characters; a longer one cannot be a key and would make a huge header.
+const MAX_API_KEY_LEN: usize = 1024;
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
 /// The largest real answer (a 2,000-record page, a base64 selfie) is a few MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
@@ -32,6 +36,12 @@ impl ApiKey {
         let key = key.into();
         if key.is_empty() {
             return Err(Error::configuration("api_key is empty"));
+        }
+        if key.len() > MAX_API_KEY_LEN {
+            return Err(Error::configuration(format!(
+                "api_key is {} characters long; keys are at most {MAX_API_KEY_LEN}",
+                key.len()
+            )));
         }
         if !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::configuration(

@@ -188,6 +188,9 @@ fn configuration_errors() {
     );
     conf(key().rate_limit(Some(0.0)), "rate_limit");
     conf(key().rate_limit(Some(f64::NAN)), "rate_limit");
+    conf(key().rate_limit(Some(1e-300)), "one request a day");
+    conf(Client::builder().api_key("k".repeat(1025)), "at most 1024");
+    conf(key().max_response_bytes(0), "max_response_bytes");
     conf(key().max_upload_bytes(0), "max_upload_bytes");
     conf(key().timeout(std::time::Duration::ZERO), "timeout");
     assert_eq!(
@@ -198,6 +201,8 @@ fn configuration_errors() {
     );
     assert!(argos_addon::duration_from_secs("timeout", 0.25).is_ok());
     key().rate_limit(None).build().unwrap();
+    key().rate_limit(Some(1.0 / 86_400.0)).build().unwrap();
+    Client::builder().api_key("k".repeat(1024)).build().unwrap();
 }
 
 #[tokio::test]
