@@ -426,6 +426,16 @@ fn is_not_found(code: Option<&str>, lower_message: &str) -> bool {
     says_missing && names_record && !lower_message.contains("project")
 }
 
+/// What a binding reports when the call `what` panicked: a bug of ours, never a crash.
+pub fn panic_message(what: &str, panic: &(dyn std::any::Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    format!("internal error in argos-addon ({what}): {message}; please report it")
+}
+
 /// `x-amzn-RequestId`, or the API Gateway id when only that one is present.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
     ["x-amzn-requestid", "x-amz-apigw-id"]

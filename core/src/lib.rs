@@ -40,7 +40,7 @@ pub use crypto::{
     FACE_AUTH_PAGE, FaceAuthUrlParams, decrypt_query, decrypt_text, encrypt_query, encrypt_text,
     face_auth_url,
 };
-pub use error::{Error, ErrorKind, MAX_ERROR_BODY_BYTES, Result, StatusDetails};
+pub use error::{Error, ErrorKind, MAX_ERROR_BODY_BYTES, Result, StatusDetails, panic_message};
 pub use face_auth::{FaceAuth, ListParams, Pager, SubmitRequest};
 pub use logging::{
     ENV_LOG, ExtraLayer, TARGET as LOG_TARGET, init_with_layer as init_logging_with_layer,

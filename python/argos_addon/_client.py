@@ -21,7 +21,7 @@ from typing import (
 from . import _native
 from ._bridge import start
 from ._native import FaceAuthPage, FaceAuthRecord, FaceAuthResult
-from .errors import ConfigurationError, ValidationError
+from .errors import ArgosError, ConfigurationError, ValidationError
 
 if TYPE_CHECKING:
     from typing_extensions import TypeAlias
@@ -97,12 +97,16 @@ def _ca_cert(ca_cert: Union[str, bytes, "os.PathLike[str]", None]) -> Union[str,
         return ca_cert
     if not isinstance(ca_cert, (str, os.PathLike)):
         raise TypeError(f"ca_cert must be PEM text, PEM bytes or a path, not {type(ca_cert).__name__}")
+    return _read_file(ca_cert, ConfigurationError, "ca_cert is neither PEM text nor a readable PEM file")
+
+
+def _read_file(path: Union[str, "os.PathLike[str]"], error: Type[ArgosError], what: str) -> bytes:
+    """The file's bytes, or ``error`` saying ``what`` failed and why."""
     try:
-        with open(ca_cert, "rb") as pem:
-            return pem.read()
+        with open(path, "rb") as f:
+            return f.read()
     except (OSError, ValueError) as err:  # ValueError: a path with a NUL or a lone surrogate
-        reason = getattr(err, "strerror", None) or err
-        raise ConfigurationError(f"ca_cert is neither PEM text nor a readable PEM file ({reason})") from err
+        raise error(f"{what} ({getattr(err, 'strerror', None) or err})") from err
 
 
 class FaceAuth:

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
 
 from . import _native
-from ._client import AsyncClient, Client
+from ._client import AsyncClient, Client, _read_file
 from .errors import ValidationError
 
 __all__ = ["MockServer"]
@@ -31,11 +31,7 @@ def _read(selfie: _Selfie) -> Optional[bytes]:
         return selfie
     if not isinstance(selfie, (str, os.PathLike)):
         raise TypeError(f"an image must be bytes or a path, not {type(selfie).__name__}")
-    try:
-        with open(selfie, "rb") as f:
-            return f.read()
-    except (OSError, ValueError) as err:  # ValueError: a path with a NUL or a lone surrogate
-        raise ValidationError(f"cannot read the image file: {getattr(err, 'strerror', None) or err}") from err
+    return _read_file(selfie, ValidationError, "cannot read the image file")
 
 
 def _utc(when: datetime.datetime) -> datetime.datetime:

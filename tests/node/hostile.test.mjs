@@ -22,7 +22,7 @@ import {
   InternalServerError,
 } from 'argos-addon';
 
-import { jpeg, ROOT } from './support/fixtures.mjs';
+import { jpeg, ROOT, runNode } from './support/fixtures.mjs';
 
 const TIMEOUT_MS = 2000;
 const WITHIN_MS = TIMEOUT_MS + 1000;
@@ -380,7 +380,7 @@ const MEMORY_CHILD = `
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from 'argos-addon';
 
-const [baseUrl, caPath, scenario] = process.argv.slice(1);
+const { HOSTILE_BASE_URL: baseUrl, HOSTILE_CA: caPath, HOSTILE_SCENARIO: scenario } = process.env;
 const kib = (field) =>
   Number(readFileSync('/proc/self/status', 'utf8').split('\\n').find((l) => l.startsWith(field)).split(/\\s+/)[1]);
 const client = new Client({
@@ -401,22 +401,6 @@ client.close();
 console.log(JSON.stringify({ error, code, status, before, peak }));
 `;
 
-function runChild(args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', MEMORY_CHILD, ...args], {
-      cwd: ROOT,
-      env: childEnv(),
-      timeout: timeoutMs,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
 const HUGE = [
   ['huge-body', 'APIStatusError', 'response_too_large'],
   ['huge-body-chunked', 'APIStatusError', 'response_too_large'],
@@ -427,7 +411,9 @@ const HUGE = [
 
 for (const [scenario, error, code] of HUGE) {
   test(`a 1 GiB answer grows memory by less than 64 MiB: ${scenario}`, async (t) => {
-    const run = await runChild([hostile.baseUrl, hostile.caCertPath, scenario], 60_000);
+    const env = { HOSTILE_BASE_URL: hostile.baseUrl, HOSTILE_CA: hostile.caCertPath, HOSTILE_SCENARIO: scenario };
+    // runNode passes this process's environment on, which the `before` hook has scrubbed.
+    const run = await runNode(MEMORY_CHILD, { env, timeoutMs: 60_000 });
     assert.equal(run.signal, null, `${scenario}: child killed\n${run.stderr}`);
     assert.equal(run.code, 0, `${scenario}: child failed\n${run.stdout}\n${run.stderr}`);
     const measure = JSON.parse(run.stdout.trim().split('\n').at(-1));

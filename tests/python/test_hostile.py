@@ -138,22 +138,10 @@ class Hostile:
         return urllib.parse.urlunsplit(url._replace(path=f"/{scenario}{url.path}"))
 
     def client(self, base_url: Optional[str] = None) -> Client:
-        return Client(
-            api_key=API_KEY,
-            base_url=base_url or self.base_url,
-            ca_cert=self.ca_cert,
-            timeout=TIMEOUT,
-            max_retries=0,
-        )
+        return Client(api_key=API_KEY, base_url=base_url or self.base_url, ca_cert=self.ca_cert, timeout=TIMEOUT, max_retries=0)
 
     def async_client(self, base_url: Optional[str] = None) -> AsyncClient:
-        return AsyncClient(
-            api_key=API_KEY,
-            base_url=base_url or self.base_url,
-            ca_cert=self.ca_cert,
-            timeout=TIMEOUT,
-            max_retries=0,
-        )
+        return AsyncClient(api_key=API_KEY, base_url=base_url or self.base_url, ca_cert=self.ca_cert, timeout=TIMEOUT, max_retries=0)
 
     def wait_for_no_open_connections(self) -> None:
         deadline = time.monotonic() + 3.0

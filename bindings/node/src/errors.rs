@@ -42,13 +42,5 @@ pub(crate) fn guard<T>(what: &str, call: impl FnOnce() -> napi::Result<T>) -> na
 
 /// The `ArgosError` for a panic of the entry point `what`.
 pub(crate) fn panicked(what: &str, panic: &(dyn Any + Send)) -> napi::Error {
-    let message = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic without a message");
-    failure(
-        "ArgosError",
-        format!("internal error in argos-addon ({what}): {message}; please report it"),
-    )
+    failure("ArgosError", argos_addon::panic_message(what, panic))
 }

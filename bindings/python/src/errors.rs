@@ -71,14 +71,5 @@ pub(crate) fn guard<T>(
 
 /// The `ArgosError` for a panic of the entry point `what`.
 pub(crate) fn panicked(py: Python<'_>, what: &str, panic: &(dyn Any + Send)) -> PyErr {
-    let message = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic without a message");
-    raise(
-        py,
-        "ArgosError",
-        &format!("internal error in argos-addon ({what}): {message}; please report it"),
-    )
+    raise(py, "ArgosError", &argos_addon::panic_message(what, panic))
 }
