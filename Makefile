@@ -108,3 +108,13 @@ bench: dist
 	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error && $(NPM) install --no-save --no-audit --no-fund ../../dist/argos-addon-*.tgz
 	$(CARGO) build --release --locked -p argos-addon --example bench -p argos-addon-mock --bin argos-mock
 	$(PYTHON) bench/run.py
+
+## Every fuzz target (fuzz/) for FUZZ_SECONDS each, one after another; needs the nightly toolchain
+## and installs cargo-fuzz when missing. Fails on any crash; writes fuzz/RESULTS.md.
+.PHONY: fuzz fuzz-ci
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+fuzz-ci:
+	FUZZ_SECONDS=20 scripts/fuzz.sh

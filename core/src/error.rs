@@ -447,11 +447,18 @@ fn truncate_body(body: &[u8]) -> String {
     let cut = body.len().min(MAX_ERROR_BODY_BYTES);
     let text = String::from_utf8_lossy(&body[..cut]);
     // A cut through a multi-byte character leaves a replacement char at the end; drop it.
-    if cut < body.len() {
+    let mut text = if cut < body.len() {
         text.trim_end_matches('\u{FFFD}').to_owned()
     } else {
         text.into_owned()
+    };
+    // Each invalid byte became a 3-byte replacement char, so the text can outgrow the cut.
+    let mut end = text.len().min(MAX_ERROR_BODY_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
+    text.truncate(end);
+    text
 }
 
 fn chain_has_timeout(err: &(dyn std::error::Error + 'static)) -> bool {

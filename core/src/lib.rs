@@ -22,6 +22,9 @@ mod config;
 mod crypto;
 mod error;
 mod face_auth;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod logging;
 mod models;
 mod ratelimit;

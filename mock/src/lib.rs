@@ -20,6 +20,9 @@ mod accept;
 mod body;
 mod control;
 mod fault;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod ids;
 mod limits;

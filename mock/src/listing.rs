@@ -65,9 +65,14 @@ pub(crate) fn parse(query: &[(String, String)]) -> Result<ListQuery, InvalidPara
     }))
 }
 
-/// Strictly `yyyy-mm-dd`; chrono alone would also take `2026-1-5`.
+/// Strictly `yyyy-mm-dd`; chrono alone would also take `2026-1-5` or a signed year, even at
+/// ten characters (`-023-01-01`).
 fn parse_date(text: &str) -> Result<NaiveDate, InvalidParameter> {
-    if text.len() != 10 {
+    let shaped = text.bytes().enumerate().all(|(i, b)| match i {
+        4 | 7 => b == b'-',
+        _ => b.is_ascii_digit(),
+    });
+    if text.len() != 10 || !shaped {
         return Err(InvalidParameter);
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| InvalidParameter)

@@ -3,6 +3,7 @@
 mod binary;
 mod delete;
 mod faults;
+mod fuzz_regressions;
 mod gateway;
 mod image;
 mod lifecycle;
