@@ -13,8 +13,10 @@ pub const MAX_PAGE_SIZE: i64 = 2000;
 /// into an id, before any I/O.
 pub const MAX_FIELD_BYTES: usize = 1024;
 
-/// The longest `next_key` token: the encoding of an id and a time, so a little over an id.
-pub const MAX_NEXT_KEY_BYTES: usize = 4 * MAX_FIELD_BYTES;
+/// The longest `next_key` token. A token is base64 of the JSON of the key a page gave, and a
+/// server's key has no documented bound, so this is generous (a 3 KB id makes a 4.6 KB token);
+/// it refuses only what cannot be a key, such as a pasted file, before any I/O.
+pub const MAX_NEXT_KEY_BYTES: usize = 64 * MAX_FIELD_BYTES;
 
 /// How many levels of objects and arrays (the parameters object included) `encrypt_query`
 /// takes: what serde_json reads, so every language refuses the same parameters and no

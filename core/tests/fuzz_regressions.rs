@@ -58,11 +58,10 @@ fn retry_after_too_large_for_a_duration_is_ignored() {
     assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
 }
 
-/// responses target: a page whose `nextPage_key.authId` is ~3.4 KB gives a `next_key` whose
-/// token (4632 bytes) is over MAX_NEXT_KEY_BYTES, so `NextKey::from_str` refuses the token that
-/// `Display` made. Open: the limit is a design choice, so this is left to decide, not fixed.
+/// responses target: a page whose `nextPage_key.authId` is ~3.4 KB gave a `next_key` whose
+/// token (4632 bytes) was over a 4 KiB MAX_NEXT_KEY_BYTES, so `NextKey::from_str` refused the
+/// token that `Display` made.
 #[test]
-#[ignore = "open: a next_key from a page can print a token that from_str refuses"]
 fn next_key_token_from_a_page_reads_back() {
     let key = NextKey {
         auth_id: "a".repeat(3400),
