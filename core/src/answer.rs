@@ -25,15 +25,15 @@ pub(crate) async fn read(response: Response, max_body: u64) -> Result<Answer> {
         return Err(Error::redirect(status, response.headers(), &location));
     }
     let headers = response.headers().clone();
+    let declared = declared_length(&headers);
     if !status.is_success() {
-        let (body, _) = read_capped(response, MAX_ERROR_READ_BYTES).await?;
+        let (body, _) = read_capped(response, declared, MAX_ERROR_READ_BYTES).await?;
         return Err(Error::from_response(status.as_u16(), &headers, &body));
     }
-    let declared = declared_length(&headers);
     if declared.is_some_and(|len| len > max_body) {
         return Err(Error::response_too_large(status, &headers, max_body));
     }
-    match read_capped(response, max_body).await? {
+    match read_capped(response, declared, max_body).await? {
         (body, false) => Ok(Answer {
             status,
             headers,
@@ -43,10 +43,14 @@ pub(crate) async fn read(response: Response, max_body: u64) -> Result<Answer> {
     }
 }
 
-/// At most `cap` bytes of the body, and whether there was more.
-async fn read_capped(mut response: Response, cap: u64) -> Result<(Bytes, bool)> {
+/// At most `cap` bytes of the body (whose `Content-Length` is `declared`), and whether there
+/// was more.
+async fn read_capped(
+    mut response: Response,
+    declared: Option<u64>,
+    cap: u64,
+) -> Result<(Bytes, bool)> {
     let cap = usize::try_from(cap).unwrap_or(usize::MAX);
-    let declared = declared_length(response.headers());
     // The usual answer is one chunk, kept as it is. Later chunks are copied into one buffer:
     // keeping them would pin hyper's read buffers, which can be far larger than the data.
     let mut first = Bytes::new();
