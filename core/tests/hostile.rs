@@ -2,18 +2,18 @@
 //! documented error within `timeout` + 1 s, the key never leaves its origin, the client stays
 //! usable, and the connection is let go.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use argos_addon::{Client, Error, ErrorKind, SubmitRequest};
 use argos_addon_hostile::{HostileServer, Scenario};
+use common::hostile_builder;
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
 fn client(server: &HostileServer, base_url: &str) -> Client {
-    Client::builder()
-        .api_key("hostile-test-key")
-        .base_url(base_url)
-        .ca_cert_pem(server.ca_cert_pem())
+    hostile_builder(server, base_url)
         .timeout(TIMEOUT)
         .max_retries(0)
         .build()
@@ -150,10 +150,7 @@ async fn huge_2xx_bodies_stop_at_the_cap() {
 #[tokio::test]
 async fn a_small_cap_refuses_a_normal_body() {
     let server = HostileServer::start().unwrap();
-    let small = Client::builder()
-        .api_key("hostile-test-key")
-        .base_url(server.base_url())
-        .ca_cert_pem(server.ca_cert_pem())
+    let small = hostile_builder(&server, &server.base_url())
         .max_response_bytes(10)
         .build()
         .unwrap();

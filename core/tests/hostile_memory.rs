@@ -1,8 +1,11 @@
 //! Peak memory while a server sends 1 GiB: its own test binary, so no other test's allocations
 //! share the process while the peak (`VmHWM`, reset through `/proc/self/clear_refs`) is taken.
 
-use argos_addon::{Client, ErrorKind};
+mod common;
+
+use argos_addon::ErrorKind;
 use argos_addon_hostile::{HostileServer, Scenario};
+use common::hostile_builder;
 
 const BOUND: u64 = 64 * 1024 * 1024;
 
@@ -15,10 +18,7 @@ fn status_kib(field: &str) -> u64 {
 #[tokio::test]
 async fn a_1_gib_answer_grows_memory_by_less_than_64_mib() {
     let server = HostileServer::start().unwrap();
-    let client = Client::builder()
-        .api_key("hostile-test-key")
-        .base_url(server.base_url())
-        .ca_cert_pem(server.ca_cert_pem())
+    let client = hostile_builder(&server, &server.base_url())
         .max_retries(0)
         .build()
         .unwrap();

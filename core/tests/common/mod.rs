@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use argos_addon::{Client, ClientBuilder, FaceAuthResult, Result, SubmitRequest};
+use argos_addon_hostile::HostileServer;
 use argos_addon_mock::{MockOptions, MockServer};
 
 /// A JPEG by its magic bytes; the mock compares bytes, it never decodes them.
@@ -30,6 +31,14 @@ pub fn builder(mock: &MockServer) -> ClientBuilder {
         .api_key(mock.api_key())
         .base_url(mock.base_url())
         .ca_cert_pem(mock.ca_cert_pem())
+}
+
+/// A builder for `base_url` on the hostile server, trusting its certificate.
+pub fn hostile_builder(server: &HostileServer, base_url: &str) -> ClientBuilder {
+    Client::builder()
+        .api_key("hostile-test-key")
+        .base_url(base_url)
+        .ca_cert_pem(server.ca_cert_pem())
 }
 
 pub fn client(mock: &MockServer) -> Client {
