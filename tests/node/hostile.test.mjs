@@ -217,6 +217,16 @@ async function stillHealthy(client, label) {
   await hostile.waitForNoOpenConnections(label);
 }
 
+/** {@link stillHealthy} on a new client of the hostile origin, closed afterwards. */
+async function freshClientStillHealthy(label) {
+  const client = hostile.client();
+  try {
+    await stillHealthy(client, label);
+  } finally {
+    client.close();
+  }
+}
+
 /** Runs `call`, which must reject with exactly `cls` (and `code`) within timeout + 1 s. */
 async function rejectsWithin(label, call, cls, code = null) {
   const started = performance.now();
@@ -276,12 +286,7 @@ test('a redirected submit sends nothing to the other origin', async () => {
   } finally {
     client.close();
   }
-  const healthy = hostile.client();
-  try {
-    await stillHealthy(healthy, 'after the submit');
-  } finally {
-    healthy.close();
-  }
+  await freshClientStillHealthy('after the submit');
 });
 
 test('no request reaches another origin or plain http', async () => {
@@ -342,12 +347,7 @@ test('a port that never handshakes times out', async () => {
   } finally {
     silent.close();
   }
-  const client = hostile.client();
-  try {
-    await stillHealthy(client, 'after the silent port');
-  } finally {
-    client.close();
-  }
+  await freshClientStillHealthy('after the silent port');
 });
 
 for (const scenario of ['header-flood', 'malformed-status-line', 'long-content-length', 'closed-mid-body']) {
