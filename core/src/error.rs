@@ -9,6 +9,9 @@ use serde_json::Value;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// The class every error of the SDK is an instance of, in Python and Node.
+pub const BASE_ERROR_CLASS: &str = "ArgosError";
+
 /// Bodies kept on an error are cut here: enough to debug, never a whole image.
 pub const MAX_ERROR_BODY_BYTES: usize = 8 * 1024;
 
@@ -93,6 +96,83 @@ impl ErrorKind {
             ErrorKind::Server => "ServerError",
             ErrorKind::InternalServer => "InternalServerError",
             ErrorKind::BadGateway => "BadGatewayError",
+        }
+    }
+
+    /// The kind whose class this one's class extends; `None` for the children of
+    /// [`BASE_ERROR_CLASS`].
+    pub fn parent(self) -> Option<ErrorKind> {
+        match self {
+            ErrorKind::Configuration
+            | ErrorKind::Validation
+            | ErrorKind::Webhook
+            | ErrorKind::Connection
+            | ErrorKind::Status => None,
+            ErrorKind::Timeout => Some(ErrorKind::Connection),
+            ErrorKind::BadRequest
+            | ErrorKind::Authentication
+            | ErrorKind::IpNotAllowed
+            | ErrorKind::PayloadTooLarge
+            | ErrorKind::RateLimit
+            | ErrorKind::Server => Some(ErrorKind::Status),
+            ErrorKind::NotFound => Some(ErrorKind::BadRequest),
+            ErrorKind::QuotaExceeded => Some(ErrorKind::RateLimit),
+            ErrorKind::InternalServer | ErrorKind::BadGateway => Some(ErrorKind::Server),
+        }
+    }
+
+    /// The Python builtin exception the class also extends, so that `except ValueError` and
+    /// the like catch it; its children inherit it.
+    pub fn python_builtin(self) -> Option<&'static str> {
+        match self {
+            ErrorKind::Configuration | ErrorKind::Validation | ErrorKind::Webhook => {
+                Some("ValueError")
+            }
+            ErrorKind::Connection => Some("ConnectionError"),
+            ErrorKind::Timeout => Some("TimeoutError"),
+            _ => None,
+        }
+    }
+
+    /// The class's documentation, one sentence for every host.
+    pub fn summary(self) -> &'static str {
+        match self {
+            ErrorKind::Configuration => {
+                "A bad key, base URL or option, found when the client is built, before any I/O."
+            }
+            ErrorKind::Validation => "Bad input, caught before any request was sent.",
+            ErrorKind::Webhook => "A malformed or undecryptable webhook body or encrypted query.",
+            ErrorKind::Connection => {
+                "DNS, connect, TLS, reset or a truncated answer; the cause holds the transport reason."
+            }
+            ErrorKind::Timeout => "The attempt ran past the timeout (or the connect timeout).",
+            ErrorKind::Status => {
+                "An answer the SDK cannot use: a non-2xx status, a redirect, an unreadable or oversized 2xx, or no record."
+            }
+            ErrorKind::BadRequest => {
+                "400: missing or malformed parameters, or a business rule of the API."
+            }
+            ErrorKind::NotFound => {
+                "400 (or an empty answer to get) saying the record or submission does not exist."
+            }
+            ErrorKind::Authentication => {
+                "401 or 403 \"Forbidden\": the API key is missing or wrong (use the Add-On project's key)."
+            }
+            ErrorKind::IpNotAllowed => {
+                "403 \"... explicit deny\": this machine's IP is not on the project's allow-list."
+            }
+            ErrorKind::PayloadTooLarge => "413: the request (usually the image) is too large.",
+            ErrorKind::RateLimit => {
+                "429 \"Too Many Requests\": retried automatically; raised when retries ran out."
+            }
+            ErrorKind::QuotaExceeded => {
+                "429 \"Limit Exceeded\": the daily quota is used up (resets 00:00 UTC); never retried."
+            }
+            ErrorKind::Server => "5xx.",
+            ErrorKind::InternalServer => "500.",
+            ErrorKind::BadGateway => {
+                "502, often an HTML page from a gateway; retried for GET and DELETE."
+            }
         }
     }
 

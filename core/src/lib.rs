@@ -27,6 +27,7 @@ mod face_auth;
 pub mod fuzzing;
 mod logging;
 mod models;
+mod options;
 mod ratelimit;
 mod retry;
 mod upload;
@@ -43,7 +44,9 @@ pub use crypto::{
     FACE_AUTH_PAGE, FaceAuthUrlParams, decrypt_query, decrypt_text, encrypt_query, encrypt_text,
     face_auth_url,
 };
-pub use error::{Error, ErrorKind, MAX_ERROR_BODY_BYTES, Result, StatusDetails, panic_message};
+pub use error::{
+    BASE_ERROR_CLASS, Error, ErrorKind, MAX_ERROR_BODY_BYTES, Result, StatusDetails, panic_message,
+};
 pub use face_auth::{FaceAuth, ListParams, Pager, SubmitRequest};
 pub use logging::{
     ENV_LOG, ExtraLayer, TARGET as LOG_TARGET, init_with_layer as init_logging_with_layer,
@@ -51,6 +54,7 @@ pub use logging::{
 pub use models::{
     APPROVED, FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey, Policy, Score, parse_time,
 };
+pub use options::{CLIENT_OPTIONS, ClientOption, Host, OptionError, OptionType, OptionValue};
 pub use retry::MAX_RETRY_AFTER;
 pub use upload::{FaceImage, ImageFormat};
 pub use validate::{

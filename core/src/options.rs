@@ -1,0 +1,298 @@
+//! The client options, declared once: their names in each host, how a host value is read, their
+//! defaults and documentation. Bindings hand every option the user gave to [`ClientBuilder::set`];
+//! `xtask surface` renders the Python signature, the stubs and the TypeScript types from
+//! [`CLIENT_OPTIONS`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::client::ClientBuilder;
+use crate::error::{Error, Result};
+
+/// The language whose user gave an option: it decides the option's name in messages and the unit
+/// of durations (seconds in Rust and Python, milliseconds in Node).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    Python,
+    Node,
+}
+
+/// An option's value as the host gave it, before the core reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OptionValue {
+    /// `None` / `null`.
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Bytes(Vec<u8>),
+    /// A path object (`os.PathLike`).
+    Path(PathBuf),
+    /// Any other value; the text names its type in the host's words (`list`, `boolean`).
+    Other(String),
+}
+
+/// How an option's value is read, and the builder method that takes it.
+#[derive(Clone, Copy, Debug)]
+pub enum OptionType {
+    /// Text; `null` takes the environment variable or the default.
+    Text(fn(ClientBuilder, String) -> ClientBuilder),
+    /// A positive duration.
+    Duration(fn(ClientBuilder, Duration) -> ClientBuilder),
+    /// A whole number of at least `min`.
+    Count {
+        min: i64,
+        set: fn(ClientBuilder, u64) -> ClientBuilder,
+    },
+    /// Requests per second; `null` turns the limit off.
+    Rate(fn(ClientBuilder, Option<f64>) -> ClientBuilder),
+    /// PEM text, PEM bytes, or the path of a PEM file.
+    Pem(fn(ClientBuilder, Vec<u8>) -> ClientBuilder),
+}
+
+/// One client option.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientOption {
+    /// The Rust builder method and the Python keyword.
+    pub name: &'static str,
+    /// The key of Node's options object.
+    pub js_name: &'static str,
+    pub ty: OptionType,
+    /// The Python keyword's default, as a Python expression over `argos_addon._native`.
+    pub python_default: &'static str,
+    /// One sentence for the stubs and the TypeScript types.
+    pub doc: &'static str,
+}
+
+/// Every option a user may give, in the order of sdk.md.
+pub const CLIENT_OPTIONS: &[ClientOption] = &[
+    ClientOption {
+        name: "api_key",
+        js_name: "apiKey",
+        ty: OptionType::Text(|b, key| b.api_key(key)),
+        python_default: "None",
+        doc: "The Add-On project's key; defaults to $ARGOS_API_KEY. Never printed anywhere.",
+    },
+    ClientOption {
+        name: "base_url",
+        js_name: "baseUrl",
+        ty: OptionType::Text(|b, url| b.base_url(url)),
+        python_default: "None",
+        doc: "An https:// URL; defaults to $ARGOS_BASE_URL, else the ARGOS API.",
+    },
+    ClientOption {
+        name: "timeout",
+        js_name: "timeout",
+        ty: OptionType::Duration(ClientBuilder::timeout),
+        python_default: "DEFAULT_TIMEOUT",
+        doc: "Per attempt, for the whole request and answer. Default 60 s.",
+    },
+    ClientOption {
+        name: "connect_timeout",
+        js_name: "connectTimeout",
+        ty: OptionType::Duration(ClientBuilder::connect_timeout),
+        python_default: "DEFAULT_CONNECT_TIMEOUT",
+        doc: "For opening a connection. Default 10 s.",
+    },
+    ClientOption {
+        name: "max_retries",
+        js_name: "maxRetries",
+        ty: OptionType::Count {
+            min: 0,
+            set: |b, n| b.max_retries(n.min(u32::MAX.into()) as u32),
+        },
+        python_default: "DEFAULT_MAX_RETRIES",
+        doc: "Retries after the first attempt. Default 2.",
+    },
+    ClientOption {
+        name: "ca_cert",
+        js_name: "caCert",
+        ty: OptionType::Pem(|b, pem| b.ca_cert_pem(pem)),
+        python_default: "None",
+        doc: "Extra trusted roots: PEM text, PEM bytes or the path of a PEM file.",
+    },
+    ClientOption {
+        name: "rate_limit",
+        js_name: "rateLimit",
+        ty: OptionType::Rate(ClientBuilder::rate_limit),
+        python_default: "DEFAULT_RATE_LIMIT",
+        doc: "Requests per second of the client-side limit (default 5000); null turns it off.",
+    },
+    ClientOption {
+        name: "max_upload_bytes",
+        js_name: "maxUploadBytes",
+        ty: OptionType::Count {
+            min: 1,
+            set: ClientBuilder::max_upload_bytes,
+        },
+        python_default: "DEFAULT_MAX_UPLOAD_BYTES",
+        doc: "Larger face images are refused before upload. Default 10 MiB.",
+    },
+    ClientOption {
+        name: "max_response_bytes",
+        js_name: "maxResponseBytes",
+        ty: OptionType::Count {
+            min: 1,
+            set: ClientBuilder::max_response_bytes,
+        },
+        python_default: "DEFAULT_MAX_RESPONSE_BYTES",
+        doc: "Larger successful answers are refused (code response_too_large). Default 32 MiB.",
+    },
+];
+
+/// Why [`ClientBuilder::set`] refused a value.
+#[derive(Debug)]
+pub enum OptionError {
+    /// A value of a type the option never takes (Python raises `TypeError` for it).
+    WrongType(String),
+    /// A value of the right type that breaks the option's rule, or an unknown option
+    /// (a `ConfigurationError`).
+    Invalid(Error),
+}
+
+impl From<Error> for OptionError {
+    fn from(err: Error) -> Self {
+        OptionError::Invalid(err)
+    }
+}
+
+impl ClientOption {
+    /// The option of that name in `host`'s spelling.
+    pub fn find(host: Host, name: &str) -> Option<&'static ClientOption> {
+        CLIENT_OPTIONS.iter().find(|o| o.spelled(host) == name)
+    }
+
+    /// The option's name as `host`'s users write it.
+    pub fn spelled(&self, host: Host) -> &'static str {
+        match host {
+            Host::Python => self.name,
+            Host::Node => self.js_name,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Sets the option `name` (in `host`'s spelling) from a value as the host gave it: the one
+    /// place where the bindings' options are read and checked.
+    pub fn set(
+        self,
+        host: Host,
+        name: &str,
+        value: OptionValue,
+    ) -> std::result::Result<Self, OptionError> {
+        let Some(option) = ClientOption::find(host, name) else {
+            let known: Vec<_> = CLIENT_OPTIONS.iter().map(|o| o.spelled(host)).collect();
+            return Err(Error::configuration(format!(
+                "there is no client option {name:?}; known: {}",
+                known.join(", ")
+            ))
+            .into());
+        };
+        let wrong = |expected: &str, value: &OptionValue| {
+            OptionError::WrongType(format!(
+                "{name} must be {expected}, not {}",
+                type_name(host, value)
+            ))
+        };
+        let is_rate = matches!(option.ty, OptionType::Rate(_));
+        Ok(match (option.ty, value) {
+            (_, OptionValue::Null) if !is_rate => self,
+            (OptionType::Text(set), OptionValue::Text(text)) => set(self, text),
+            (OptionType::Text(_), value) => return Err(wrong("a string", &value)),
+            (OptionType::Duration(set), value) => {
+                let amount = number(&value).ok_or_else(|| wrong("a number", &value))?;
+                set(self, duration(host, name, amount)?)
+            }
+            (OptionType::Count { min, set }, value) => {
+                let count =
+                    count(host, name, &value, min).ok_or_else(|| wrong("an integer", &value))?;
+                set(self, count?)
+            }
+            (OptionType::Rate(set), OptionValue::Null) => set(self, None),
+            (OptionType::Rate(set), value) => set(
+                self,
+                Some(number(&value).ok_or_else(|| wrong("a number", &value))?),
+            ),
+            (OptionType::Pem(set), OptionValue::Bytes(pem)) => set(self, pem),
+            (OptionType::Pem(set), OptionValue::Text(text)) if text.contains("-----BEGIN") => {
+                set(self, text.into_bytes())
+            }
+            (OptionType::Pem(set), OptionValue::Text(path)) => set(self, pem_file(path.into())?),
+            (OptionType::Pem(set), OptionValue::Path(path)) => set(self, pem_file(path)?),
+            (OptionType::Pem(_), value) => {
+                let expected = match host {
+                    Host::Python => "PEM text, PEM bytes or a path",
+                    Host::Node => "PEM text, a PEM file's path or a Buffer",
+                };
+                return Err(wrong(expected, &value));
+            }
+        })
+    }
+}
+
+fn number(value: &OptionValue) -> Option<f64> {
+    match *value {
+        OptionValue::Int(n) => Some(n as f64),
+        OptionValue::Float(x) => Some(x),
+        _ => None,
+    }
+}
+
+/// A duration in the host's unit: seconds, or milliseconds in Node.
+fn duration(host: Host, name: &str, amount: f64) -> Result<Duration> {
+    let (secs, unit) = match host {
+        Host::Python => (amount, "seconds"),
+        Host::Node => (amount / 1000.0, "milliseconds"),
+    };
+    if !(amount.is_finite() && amount > 0.0) {
+        return Err(Error::configuration(format!(
+            "{name} must be a positive, finite number of {unit}, got {amount}"
+        )));
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Error::configuration(format!("{name} is too large: {amount}")))
+}
+
+/// `None` for a value that is no number; a fractional or unsafe Node number is a wrong value.
+fn count(host: Host, name: &str, value: &OptionValue, min: i64) -> Option<Result<u64>> {
+    let whole = match *value {
+        OptionValue::Int(n) => n,
+        OptionValue::Float(x) if host == Host::Node => {
+            const SAFE: f64 = 9_007_199_254_740_991.0;
+            if x.fract() != 0.0 || !x.is_finite() || x.abs() > SAFE {
+                return Some(Err(Error::configuration(format!(
+                    "{name} must be an integer of at most 2^53 - 1 in size, got {x}"
+                ))));
+            }
+            x as i64
+        }
+        _ => return None,
+    };
+    Some(crate::config::int_option(name, whole, min))
+}
+
+fn pem_file(path: PathBuf) -> Result<Vec<u8>> {
+    std::fs::read(&path).map_err(|err| {
+        Error::configuration(format!(
+            "ca_cert is neither PEM text nor a readable PEM file ({err})"
+        ))
+    })
+}
+
+/// The type of `value` in the host's words, for "must be …, not <type>".
+fn type_name(host: Host, value: &OptionValue) -> String {
+    let name = match (host, value) {
+        (_, OptionValue::Other(name)) => return name.clone(),
+        (Host::Python, OptionValue::Null) => "None",
+        (Host::Node, OptionValue::Null) => "null",
+        (Host::Python, OptionValue::Int(_)) => "int",
+        (Host::Python, OptionValue::Float(_)) => "float",
+        (Host::Node, OptionValue::Int(_) | OptionValue::Float(_)) => "number",
+        (Host::Python, OptionValue::Text(_)) => "str",
+        (Host::Node, OptionValue::Text(_)) => "string",
+        (Host::Python, OptionValue::Bytes(_)) => "bytes",
+        (Host::Node, OptionValue::Bytes(_)) => "Buffer",
+        (_, OptionValue::Path(_)) => "path",
+    };
+    name.to_owned()
+}
