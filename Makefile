@@ -13,7 +13,7 @@ NPM ?= npm
 # Where node/native.js looks for the addon on this machine (e.g. node/argos-addon.linux-x64-gnu.node).
 NODE_ADDON = node/$(shell $(NODE) node/native.js)
 
-.PHONY: all test test-rust test-python test-node lint fmt python-dev node-addon hostile dist dist-python dist-node check-dist demo demo-python demo-node demo-rust bench
+.PHONY: all test test-rust test-python test-node lint fmt surface check-surface python-dev node-addon hostile dist dist-python dist-node check-dist demo demo-python demo-node demo-rust bench
 
 all: test
 
@@ -26,9 +26,17 @@ $(VENV)/.installed:
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
 	touch $@
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed check-surface
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## The mirrors of the core's declared surface (CONTRIBUTING.md): `surface` rewrites them,
+## `check-surface` fails naming each one that disagrees with the declaration.
+surface:
+	$(CARGO) run -q -p xtask --locked -- surface
+
+check-surface:
+	$(CARGO) run -q -p xtask --locked -- surface --check
 
 test-rust: $(VENV)/.installed
 	$(CARGO) test --workspace --locked

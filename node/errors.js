@@ -21,7 +21,8 @@ class ArgosError extends Error {
   }
 }
 
-/** A bad key, base URL or option; thrown by `new Client()`, before any I/O. */
+// <surface:errors> written by `make surface` from core/src/error_kind.rs; do not edit
+/** A bad key, base URL or option, found when the client is built, before any I/O. */
 class ConfigurationError extends ArgosError {}
 
 /** Bad input, caught before any request was sent. */
@@ -30,22 +31,25 @@ class ValidationError extends ArgosError {}
 /** A malformed or undecryptable webhook body or encrypted query. */
 class WebhookError extends ArgosError {}
 
-/** DNS, connect, TLS, reset or a truncated answer; `cause` holds the transport reason. */
+/** DNS, connect, TLS, reset or a truncated answer; the cause holds the transport reason. */
 class APIConnectionError extends ArgosError {}
 
-/** The attempt ran past `timeout` (or `connectTimeout`). */
+/** The attempt ran past the timeout (or the connect timeout). */
 class APITimeoutError extends APIConnectionError {}
 
-/** The API answered with a non-2xx status. */
+/**
+ * An answer the SDK cannot use that no narrower class describes: a non-2xx status, a redirect,
+ * a 2xx that is unreadable or over the response limit, or a 200 to get without the record.
+ */
 class APIStatusError extends ArgosError {}
 
 /** 400: missing or malformed parameters, or a business rule of the API. */
 class BadRequestError extends APIStatusError {}
 
-/** 400 (or an empty answer to `get`) saying the record or submission does not exist. */
+/** 400 (or an empty answer to get) saying the record or submission does not exist. */
 class NotFoundError extends BadRequestError {}
 
-/** 403 "Forbidden": the API key is missing or wrong (use the Add-On project's key). */
+/** 401 or 403 "Forbidden": the API key is missing or wrong (use the Add-On project's key). */
 class AuthenticationError extends APIStatusError {}
 
 /** 403 "... explicit deny": this machine's IP is not on the project's allow-list. */
@@ -54,13 +58,13 @@ class IPNotAllowedError extends APIStatusError {}
 /** 413: the request (usually the image) is too large. */
 class PayloadTooLargeError extends APIStatusError {}
 
-/** 429 "Too Many Requests": retried automatically; thrown when retries ran out. */
+/** 429 "Too Many Requests": retried automatically; raised when retries ran out. */
 class RateLimitError extends APIStatusError {}
 
 /** 429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC); never retried. */
 class QuotaExceededError extends RateLimitError {}
 
-/** 5xx. */
+/** 5xx without a class of its own. */
 class ServerError extends APIStatusError {}
 
 /** 500. */
@@ -88,6 +92,7 @@ module.exports = {
   InternalServerError,
   BadGatewayError,
 };
+// </surface:errors>
 
 // On the prototype, so stacks start with the class name and `util.inspect` does not list it.
 for (const [name, cls] of Object.entries(module.exports)) {

@@ -12,30 +12,29 @@
 /** The version of this package. */
 export declare const VERSION: string;
 
+// <surface:client-options> written by `make surface` from core/src/options.rs; do not edit
 /** Options of `new Client()`; each one falls back to its environment variable or default. */
 export interface ClientOptions {
-  /** The Add-On project's API key. Default: `$ARGOS_API_KEY`; required. Never printed. */
+  /** The Add-On project's key; defaults to $ARGOS_API_KEY. Never printed anywhere. */
   apiKey?: string;
-  /** `https://` only. Default: `$ARGOS_BASE_URL`, else `https://rest-api.argosidentity.com/v3`. */
+  /** An https:// URL; defaults to $ARGOS_BASE_URL, else the ARGOS API. */
   baseUrl?: string;
-  /** Per attempt, for the whole request and answer, in milliseconds. Default 60000. */
+  /** In milliseconds. Per attempt, for the whole request and answer. Default 60 s. */
   timeout?: number;
-  /** In milliseconds. Default 10000. */
+  /** In milliseconds. For opening a connection. Default 10 s. */
   connectTimeout?: number;
-  /** Retries after the first attempt (see the README for which failures). Default 2. */
+  /** Retries after the first attempt. Default 2. */
   maxRetries?: number;
-  /** Extra trusted root certificates (PEM text or bytes), added to the system roots. */
+  /** Extra trusted roots: PEM text, PEM bytes or the path of a PEM file. */
   caCert?: string | Uint8Array;
-  /** Requests per second of the client-side token bucket; `null` turns it off. Default 5000. */
+  /** Requests per second of the client-side limit (default 5000); none turns it off. */
   rateLimit?: number | null;
   /** Larger face images are refused before upload. Default 10 MiB. */
   maxUploadBytes?: number;
-  /**
-   * A successful answer larger than this is an `APIStatusError` (code `response_too_large`),
-   * and reading stops there. Default 32 MiB.
-   */
+  /** Larger successful answers are refused (code response_too_large). Default 32 MiB. */
   maxResponseBytes?: number;
 }
+// </surface:client-options>
 
 /**
  * A face image: a path (streamed from disk, never read whole) or the image bytes. JPEG or PNG,
@@ -85,7 +84,8 @@ export interface FaceAuthUrlParams {
   token?: string;
 }
 
-/** Scores of a submit; an absent score is `null`. */
+// <surface:models> written by `make surface` from core/src/surface.rs; do not edit
+/** Scores of the checks the project's policy enabled; a check that did not run has no score. */
 export interface Score {
   faceSimilarityScore: number | null;
   occludedScore: number | null;
@@ -93,22 +93,25 @@ export interface Score {
   headCoverScore: number | null;
 }
 
-/** The answer to a submit. A rejection is a result (`approved: false`), never an error. */
+/** The answer to `POST /faceauth`. A rejection is a result, never an error. */
 export interface FaceAuthResult {
   authenticationId: string;
-  /** `"approved"` or `"rejected"`; a status unknown to this SDK is kept as sent. */
+  /** `"approved"`, `"rejected"`, or whatever new value the API sends. */
   authStatus: 'approved' | 'rejected' | (string & {});
   approved: boolean;
   score: Score;
   createTime: Date | null;
-  /** Failure codes in their exact case, e.g. `face_compare_underscore`, `Face_Occluded_fail`. */
+  /**
+   * Failure codes in the API's exact case (`face_compare_underscore`, `Face_Occluded_fail`,
+   * ...).
+   */
   failCodes: string[];
   rejectedComments: string[];
   /** The JSON object as received. */
   raw: Record<string, unknown>;
 }
 
-/** The project's thresholds a record was judged by; an absent one is `null`. */
+/** The policy snapshot a record was judged with; a threshold the API omits has no value. */
 export interface Policy {
   faceSimilarityThreshold: number | null;
   occludedThreshold: boolean | null;
@@ -118,7 +121,7 @@ export interface Policy {
   activeLivenessThreshold: number | null;
 }
 
-/** A FaceAuth record, from `get` and `list`. */
+/** One record of `GET /faceauth`. */
 export interface FaceAuthRecord {
   authId: string;
   authStatus: 'approved' | 'rejected' | (string & {});
@@ -127,19 +130,20 @@ export interface FaceAuthRecord {
   submitType: string | null;
   kycSubmissionId: string | null;
   policy: Policy | null;
-  /** The image and personal data were erased (`delete_check`). */
+  /** `delete_check`: the record's image and personal data were erased. */
   deleted: boolean;
   /** The JSON object as received. */
   raw: Record<string, unknown>;
 }
 
+/** One page of `GET /faceauth`. */
 export interface FaceAuthPage {
   records: FaceAuthRecord[];
-  /** An opaque token for the next page; `null` on the last one. */
+  /** The opaque token of the next page; none on the last page. */
   nextKey: string | null;
 }
 
-/** The reference ID Check submission's values, as a webhook repeats them. */
+/** The reference ID Check submission's values, as the webhook repeats them. */
 export interface WebhookReference {
   userId: string | null;
   email: string | null;
@@ -160,10 +164,15 @@ export interface FaceAuthWebhook {
   cf3: string | null;
   tokenId: string | null;
   reference: WebhookReference | null;
+  /**
+   * 1 (snake_case, `auth_id`), 2 (`Authentication_id` at the top) or 3 (target fields
+   * `Auth_*`).
+   */
   version: 1 | 2 | 3;
-  /** The (decrypted) JSON body. */
+  /** The decrypted JSON body. */
   raw: Record<string, unknown>;
 }
+// </surface:models>
 
 /** The Add-On operations of a {@link Client} (`client.faceAuth`). */
 export declare class FaceAuth {
@@ -248,7 +257,8 @@ export declare class ArgosError extends Error {
   body: string | null;
 }
 
-/** A bad key, base URL or option; thrown by `new Client()`, before any I/O. */
+// <surface:errors> written by `make surface` from core/src/error_kind.rs; do not edit
+/** A bad key, base URL or option, found when the client is built, before any I/O. */
 export declare class ConfigurationError extends ArgosError {}
 
 /** Bad input, caught before any request was sent. */
@@ -257,15 +267,18 @@ export declare class ValidationError extends ArgosError {}
 /** A malformed or undecryptable webhook body or encrypted query. */
 export declare class WebhookError extends ArgosError {}
 
-/** DNS, connect, TLS, reset or a truncated answer; `cause` holds the transport reason. */
+/** DNS, connect, TLS, reset or a truncated answer; the cause holds the transport reason. */
 export declare class APIConnectionError extends ArgosError {
   cause?: Error;
 }
 
-/** The attempt ran past `timeout` (or `connectTimeout`). */
+/** The attempt ran past the timeout (or the connect timeout). */
 export declare class APITimeoutError extends APIConnectionError {}
 
-/** The API answered with a non-2xx status. */
+/**
+ * An answer the SDK cannot use that no narrower class describes: a non-2xx status, a redirect,
+ * a 2xx that is unreadable or over the response limit, or a 200 to get without the record.
+ */
 export declare class APIStatusError extends ArgosError {
   status: number;
   body: string;
@@ -274,10 +287,10 @@ export declare class APIStatusError extends ArgosError {
 /** 400: missing or malformed parameters, or a business rule of the API. */
 export declare class BadRequestError extends APIStatusError {}
 
-/** 400 (or an empty answer to `get`) saying the record or submission does not exist. */
+/** 400 (or an empty answer to get) saying the record or submission does not exist. */
 export declare class NotFoundError extends BadRequestError {}
 
-/** 403 "Forbidden": the API key is missing or wrong (use the Add-On project's key). */
+/** 401 or 403 "Forbidden": the API key is missing or wrong (use the Add-On project's key). */
 export declare class AuthenticationError extends APIStatusError {}
 
 /** 403 "... explicit deny": this machine's IP is not on the project's allow-list. */
@@ -286,13 +299,13 @@ export declare class IPNotAllowedError extends APIStatusError {}
 /** 413: the request (usually the image) is too large. */
 export declare class PayloadTooLargeError extends APIStatusError {}
 
-/** 429 "Too Many Requests": retried automatically; thrown when retries ran out. */
+/** 429 "Too Many Requests": retried automatically; raised when retries ran out. */
 export declare class RateLimitError extends APIStatusError {}
 
 /** 429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC); never retried. */
 export declare class QuotaExceededError extends RateLimitError {}
 
-/** 5xx. */
+/** 5xx without a class of its own. */
 export declare class ServerError extends APIStatusError {}
 
 /** 500. */
@@ -300,3 +313,4 @@ export declare class InternalServerError extends ServerError {}
 
 /** 502, often an HTML page from a gateway; retried for GET and DELETE. */
 export declare class BadGatewayError extends ServerError {}
+// </surface:errors>

@@ -1,6 +1,7 @@
 'use strict';
-// The Node face of argos-addon: argument checks and JavaScript shapes over the Rust core.
-// Every network operation returns a Promise; every failure is one of the classes of errors.js.
+// The Node face of argos-addon: argument checks and JavaScript shapes over the Rust core, which
+// reads and checks the client's options itself. Every network operation returns a Promise; every
+// failure is one of the classes of errors.js.
 
 const { inspect } = require('node:util');
 
@@ -49,16 +50,6 @@ function string(Err, name, value) {
   return value;
 }
 
-function number(Err, name, value) {
-  if (typeof value !== 'number') throw new Err(`${name} must be a number, not ${typeName(value)}`);
-  return value;
-}
-
-/** A number, or `null` to turn the option off. */
-function numberOrNull(Err, name, value) {
-  return value === null ? null : number(Err, name, value);
-}
-
 /** An integer the addon receives exactly: beyond 2^53 a number is no longer one. */
 function integer(Err, name, value) {
   if (!Number.isSafeInteger(value)) {
@@ -66,12 +57,6 @@ function integer(Err, name, value) {
     throw new Err(`${name} must be ${what}, not ${inspect(value)}`);
   }
   return value;
-}
-
-function pem(Err, name, value) {
-  if (typeof value === 'string') return string(Err, name, value);
-  if (isBytes(value)) return asBuffer(value);
-  throw new Err(`${name} must be PEM text or a Buffer, not ${typeName(value)}`);
 }
 
 function image(Err, name, value) {
@@ -98,18 +83,6 @@ function required(Err, where, params, names) {
   return params;
 }
 
-const CLIENT_OPTIONS = {
-  apiKey: string,
-  baseUrl: string,
-  timeout: number,
-  connectTimeout: number,
-  maxRetries: number,
-  caCert: pem,
-  rateLimit: numberOrNull,
-  maxUploadBytes: number,
-  maxResponseBytes: number,
-};
-
 const SUBMIT = { submissionId: string, faceImage: image, userId: string, cf1: string, cf2: string, cf3: string };
 const LIST_PAGE = { startDate: date, endDate: date, count: integer, nextKey: string };
 const LIST = { startDate: date, endDate: date, pageSize: integer };
@@ -135,44 +108,45 @@ class FaceAuth {
     this.#native = native;
   }
 
-  /** Compares `faceImage` with the approved ID Check submission `submissionId`. */
-  async submit(params) {
-    const where = 'faceAuth.submit()';
-    const request = required(ValidationError, where, checked(ValidationError, where, params, SUBMIT), [
-      'submissionId',
-      'faceImage',
-    ]);
+  /**
+   * Calls the addon's `method` with the arguments `args()` checks and returns. Either's failure
+   * rejects the returned promise; the addon's starts its stack at the caller's `await`.
+   */
+  async #call(method, args) {
+    const checkedArgs = args();
     try {
-      return await this.#native.submit(request);
+      return await this.#native[method](...checkedArgs);
     } catch (err) {
-      throw rethrown(err, this.submit);
+      throw rethrown(err, this.#call);
     }
+  }
+
+  /** Compares `faceImage` with the approved ID Check submission `submissionId`. */
+  submit(params) {
+    const where = 'faceAuth.submit()';
+    return this.#call('submit', () => [
+      required(ValidationError, where, checked(ValidationError, where, params, SUBMIT), ['submissionId', 'faceImage']),
+    ]);
   }
 
   /** One record; `NotFoundError` when the API has none with this id. */
-  async get(authId) {
-    const checkedId = id('authId', authId);
-    try {
-      return await this.#native.get(checkedId);
-    } catch (err) {
-      throw rethrown(err, this.get);
-    }
+  get(authId) {
+    return this.#call('get', () => [id('authId', authId)]);
   }
 
   /** One page of records, newest first; pass `page.nextKey` back for the next one. */
-  async listPage(params) {
-    const query = checked(ValidationError, 'faceAuth.listPage()', params, LIST_PAGE);
-    try {
-      return await this.#native.listPage(query);
-    } catch (err) {
-      throw rethrown(err, this.listPage);
-    }
+  listPage(params) {
+    return this.#call('listPage', () => {
+      const { startDate, endDate, count, nextKey } = checked(ValidationError, 'faceAuth.listPage()', params, LIST_PAGE);
+      return [startDate, endDate, count, nextKey];
+    });
   }
 
   /** Every record, newest first, fetching pages as the iteration needs them. */
   list(params) {
-    const { pageSize = 2000, ...dates } = checked(ValidationError, 'faceAuth.list()', params, LIST);
-    const pager = call(() => this.#native.pager({ ...dates, count: pageSize }));
+    // Without a pageSize the core picks the page size.
+    const { startDate, endDate, pageSize } = checked(ValidationError, 'faceAuth.list()', params, LIST);
+    const pager = call(() => this.#native.pager(startDate, endDate, pageSize));
     return (async function* records() {
       for (;;) {
         let record;
@@ -188,23 +162,13 @@ class FaceAuth {
   }
 
   /** The FaceAuth image, decoded. */
-  async image(authId) {
-    const checkedId = id('authId', authId);
-    try {
-      return await this.#native.image(checkedId);
-    } catch (err) {
-      throw rethrown(err, this.image);
-    }
+  image(authId) {
+    return this.#call('image', () => [id('authId', authId)]);
   }
 
   /** Erases the image and personal data; the record stays, marked `deleted`. */
-  async delete(authId) {
-    const checkedId = id('authId', authId);
-    try {
-      await this.#native.delete(checkedId);
-    } catch (err) {
-      throw rethrown(err, this.delete);
-    }
+  delete(authId) {
+    return this.#call('delete', () => [id('authId', authId)]);
   }
 }
 
@@ -213,8 +177,10 @@ class Client {
   #native;
 
   constructor(opts) {
-    const given = checked(ConfigurationError, 'new Client()', opts, CLIENT_OPTIONS);
-    this.#native = call(() => new addon.NativeClient({ ...given, userAgentSuffix: USER_AGENT }));
+    // The addon checks each option's name, type and value. It reads a plain copy: a getter runs
+    // here, so what it throws reaches the caller as it was thrown.
+    const given = { ...options(ConfigurationError, 'new Client()', opts) };
+    this.#native = call(() => new addon.NativeClient(given, USER_AGENT));
     /** The Add-On operations. */
     this.faceAuth = new FaceAuth(this.#native);
   }

@@ -87,7 +87,7 @@ class MockServer {
 
   /** Decides the next successful submit, e.g. `{ failCodes: ['Face_Occluded_fail'] }`. */
   forceNextVerdict({ status, score, failCodes = [] } = {}) {
-    call(() => this.#native.forceNextVerdict({ status, score, failCodes }));
+    call(() => this.#native.forceNextVerdict(status, score, failCodes));
   }
 
   /** Answers the next matching requests with `status`, `body` and `headers`. */

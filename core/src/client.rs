@@ -1,24 +1,27 @@
-//! The client: configuration, the shared connection pool, and one request with its retries.
+//! The client and its builder: the options resolved into a [`Config`], the shared connection
+//! pool, and one logical call with its rate limit and retries.
 
 use std::fmt;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 
 use crate::answer::Answer;
-use crate::config::{self, ApiKey, Config};
+use crate::config::{
+    self, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT,
+};
+use crate::crypto::{FaceAuthUrlParams, face_auth_url};
 use crate::error::{Error, Result};
 use crate::ratelimit::RateLimiter;
 use crate::retry::{Replay, next_delay};
-use crate::upload::CheckedImage;
-
-/// The SDK's `User-Agent` product token.
-pub const USER_AGENT: &str = concat!("argos-addon/", env!("CARGO_PKG_VERSION"));
+use crate::setters::setters;
+use crate::upload::Upload;
 
 /// Configures a [`Client`]. Unset options fall back to `ARGOS_API_KEY` / `ARGOS_BASE_URL`, then
-/// to the defaults of sdk.md. Nothing is checked or opened until [`ClientBuilder::build`].
+/// to the defaults (README, *Options and environment*). Nothing is checked or opened until
+/// [`ClientBuilder::resolve`] or [`ClientBuilder::build`].
 #[derive(Clone, Default)]
 pub struct ClientBuilder {
     api_key: Option<String>,
@@ -50,195 +53,71 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
-        self
+    setters! {
+        /// The Add-On project's key (not the ID Check key). Default `ARGOS_API_KEY`.
+        api_key(key: impl Into<String>);
+        /// An `https://` URL. Default `ARGOS_BASE_URL`, else [`crate::DEFAULT_BASE_URL`].
+        base_url(url: impl Into<String>);
+        /// Per attempt, for the whole request and answer. Default 60 s.
+        timeout(timeout: Duration);
+        /// Default 10 s.
+        connect_timeout(timeout: Duration);
+        /// Retries after the first attempt. Default 2.
+        max_retries(retries: u32);
+        /// Requests per second allowed by the client-side token bucket; `None` turns it off.
+        /// Default 5,000 (the documented per-key cap).
+        rate_limit(per_second: Option<f64>);
+        /// Larger face images are refused before upload. Default 10 MiB.
+        max_upload_bytes(bytes: u64);
+        /// Larger 2xx bodies are refused with `response_too_large`, and reading stops there.
+        /// Default 32 MiB.
+        max_response_bytes(bytes: u64);
+        /// Extra trusted root certificates (PEM), added to the system roots.
+        ca_cert_pem(pem: impl Into<Vec<u8>>);
+        /// Appended to the `User-Agent` (bindings name their language here).
+        user_agent_suffix(suffix: impl Into<String>);
     }
 
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
+    /// Every option after its fallbacks (environment, then default), checked in this order; no
+    /// I/O and no connection pool.
+    pub fn resolve(&self) -> Result<Config> {
+        Ok(Config {
+            api_key: config::api_key(self.api_key.as_deref())?,
+            base_url: config::base_url(self.base_url.as_deref())?,
+            timeout: config::positive("timeout", self.timeout.unwrap_or(DEFAULT_TIMEOUT))?,
+            connect_timeout: config::positive(
+                "connect_timeout",
+                self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            )?,
+            max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+            rate_limit: config::rate_limit(self.rate_limit.unwrap_or(Some(DEFAULT_RATE_LIMIT)))?,
+            max_upload_bytes: config::byte_limit(
+                "max_upload_bytes",
+                self.max_upload_bytes.unwrap_or(DEFAULT_MAX_UPLOAD_BYTES),
+            )?,
+            max_response_bytes: config::byte_limit(
+                "max_response_bytes",
+                self.max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            )?,
+            user_agent: config::user_agent(self.user_agent_suffix.as_deref())?,
+            ca_certs: config::ca_certs(self.ca_cert_pem.as_deref())?,
+        })
     }
 
-    /// Per attempt, for the whole request and answer. Default 60 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Default 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Retries after the first attempt. Default 2.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = Some(retries);
-        self
-    }
-
-    /// Requests per second allowed by the client-side token bucket; `None` turns it off.
-    /// Default 5,000 (the documented per-key cap).
-    pub fn rate_limit(mut self, per_second: Option<f64>) -> Self {
-        self.rate_limit = Some(per_second);
-        self
-    }
-
-    /// Larger face images are refused before upload. Default 10 MiB.
-    pub fn max_upload_bytes(mut self, bytes: u64) -> Self {
-        self.max_upload_bytes = Some(bytes);
-        self
-    }
-
-    /// Larger 2xx bodies are refused with `response_too_large`, and reading stops there.
-    /// Default 32 MiB.
-    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
-        self.max_response_bytes = Some(bytes);
-        self
-    }
-
-    /// Extra trusted root certificates (PEM), added to the system roots.
-    pub fn ca_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.ca_cert_pem = Some(pem.into());
-        self
-    }
-
-    /// Appended to the `User-Agent` (bindings name their language here).
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
-        self
-    }
-
-    /// Validates everything and builds the connection pool; no network I/O happens here.
+    /// [`ClientBuilder::resolve`], then the connection pool; no network I/O happens here.
     pub fn build(self) -> Result<Client> {
         crate::logging::init_from_env();
-        let api_key = match self
-            .api_key
-            .or_else(|| config::env_var(config::ENV_API_KEY))
-        {
-            Some(key) => ApiKey::new(key)?,
-            None => {
-                return Err(Error::configuration(format!(
-                    "no API key: pass api_key or set {}",
-                    config::ENV_API_KEY
-                )));
-            }
-        };
-        let base_url = self
-            .base_url
-            .or_else(|| config::env_var(config::ENV_BASE_URL))
-            .unwrap_or_else(|| config::DEFAULT_BASE_URL.to_owned());
-        let base_url = config::parse_base_url(&base_url)?;
-        let timeout = positive("timeout", self.timeout.unwrap_or(config::DEFAULT_TIMEOUT))?;
-        let connect_timeout = positive(
-            "connect_timeout",
-            self.connect_timeout
-                .unwrap_or(config::DEFAULT_CONNECT_TIMEOUT),
-        )?;
-        let rate_limit = self.rate_limit.unwrap_or(Some(config::DEFAULT_RATE_LIMIT));
-        if let Some(rate) = rate_limit
-            && !(rate.is_finite() && rate >= config::MIN_RATE_LIMIT)
-        {
-            return Err(Error::configuration(format!(
-                "rate_limit must be at least one request a day ({:e} per second), or none; got {rate}",
-                config::MIN_RATE_LIMIT
-            )));
-        }
-        let max_upload_bytes = self
-            .max_upload_bytes
-            .unwrap_or(config::DEFAULT_MAX_UPLOAD_BYTES);
-        if max_upload_bytes == 0 {
-            return Err(Error::configuration("max_upload_bytes must be at least 1"));
-        }
-        let max_response_bytes = self
-            .max_response_bytes
-            .unwrap_or(config::DEFAULT_MAX_RESPONSE_BYTES);
-        if max_response_bytes == 0 {
-            return Err(Error::configuration(
-                "max_response_bytes must be at least 1",
-            ));
-        }
-        let user_agent = match self.user_agent_suffix.as_deref().map(str::trim) {
-            Some(suffix) if !suffix.is_empty() => format!("{USER_AGENT} {suffix}"),
-            _ => USER_AGENT.to_owned(),
-        };
-        let user_agent_header = HeaderValue::from_str(&user_agent)
-            .map_err(|_| Error::configuration("user agent suffix must be visible ASCII"))?;
-
-        install_crypto_provider();
-        let mut key_header = HeaderValue::from_str(api_key.expose())
-            .map_err(|_| Error::configuration("api_key cannot be sent as a header"))?;
-        key_header.set_sensitive(true);
-        let mut headers = HeaderMap::new();
-        headers.insert("x-api-key", key_header);
-        let mut http = reqwest::Client::builder()
-            .default_headers(headers)
-            .user_agent(user_agent_header)
-            .timeout(timeout)
-            .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(50))
-            // The key header would follow a redirect to any origin; a 3xx becomes an error.
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(true);
-        let mut ca_cert_count = 0;
-        if let Some(pem) = &self.ca_cert_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| Error::configuration(format!("ca_cert is not valid PEM: {e}")))?;
-            if certs.is_empty() {
-                return Err(Error::configuration(
-                    "ca_cert holds no certificate (expected -----BEGIN CERTIFICATE----- blocks)",
-                ));
-            }
-            ca_cert_count = certs.len();
-            http = http.tls_certs_merge(certs);
-        }
-        let http = http.build().map_err(|e| {
-            let why = crate::error::describe_chain(&e.without_url());
-            match ca_cert_count {
-                0 => Error::configuration(format!("cannot set up HTTPS: {why}")),
-                _ => Error::configuration(format!("ca_cert cannot be used: {why}")),
-            }
-        })?;
-
-        let config = Config {
-            api_key,
-            base_url,
-            timeout,
-            connect_timeout,
-            max_retries: self.max_retries.unwrap_or(config::DEFAULT_MAX_RETRIES),
-            rate_limit,
-            max_upload_bytes,
-            max_response_bytes,
-            ca_cert_count,
-            user_agent,
-        };
+        let config = self.resolve()?;
+        let http = crate::transport::http_client(&config)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                limiter: rate_limit.map(RateLimiter::new),
+                limiter: config.rate_limit.map(RateLimiter::new),
                 http,
                 config,
             }),
         })
     }
-}
-
-fn positive(name: &str, d: Duration) -> Result<Duration> {
-    if d.is_zero() {
-        return Err(Error::configuration(format!(
-            "{name} must be greater than zero"
-        )));
-    }
-    Ok(d)
-}
-
-/// rustls with ring, installed once for the process unless the application chose a provider.
-fn install_crypto_provider() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        // Err means another provider is already the default: keep the application's choice.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 /// A client of the ARGOS Add-On API. Cheap to clone: clones share the connection pool and the
@@ -266,15 +145,15 @@ impl fmt::Debug for Client {
             .field("rate_limit", &c.rate_limit)
             .field("max_upload_bytes", &c.max_upload_bytes)
             .field("max_response_bytes", &c.max_response_bytes)
-            .field("extra_ca_certs", &c.ca_cert_count)
+            .field("extra_ca_certs", &c.ca_certs.len())
             .finish()
     }
 }
 
-/// The multipart body of a submit, rebuilt for every attempt.
-pub(crate) struct Upload {
-    pub(crate) fields: Vec<(&'static str, String)>,
-    pub(crate) image: CheckedImage,
+/// The Add-On operations of a [`Client`] (`client.face_auth()`).
+#[derive(Clone, Copy, Debug)]
+pub struct FaceAuth<'a> {
+    pub(crate) client: &'a Client,
 }
 
 impl Client {
@@ -291,7 +170,16 @@ impl Client {
         &self.inner.config
     }
 
-    /// One logical call: rate limit, send, and retry per the policy of sdk.md.
+    pub fn face_auth(&self) -> FaceAuth<'_> {
+        FaceAuth { client: self }
+    }
+
+    /// The hosted Face Auth URL for `params`, encrypted with this client's key.
+    pub fn face_auth_url(&self, params: &FaceAuthUrlParams) -> Result<String> {
+        face_auth_url(params, self.config().api_key.expose())
+    }
+
+    /// One logical call: rate limit, send, and retry per the policy of `retry.rs`.
     pub(crate) async fn execute(
         &self,
         method: Method,
@@ -327,8 +215,7 @@ impl Client {
     async fn attempt(&self, method: Method, url: Url, upload: Option<&Upload>) -> Result<Answer> {
         let mut request = self.inner.http.request(method, url);
         if let Some(upload) = upload {
-            let image = upload.image.part().await?;
-            request = request.multipart(crate::upload::form(&upload.fields, image));
+            request = request.multipart(upload.form().await?);
         }
         let response = request.send().await.map_err(Error::transport)?;
         crate::answer::read(response, self.inner.config.max_response_bytes).await

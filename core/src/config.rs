@@ -1,11 +1,16 @@
-//! Client options, their defaults and environment variables, validated before any I/O.
+//! Client options: their defaults, environment variables and rules, checked before any I/O, and
+//! the [`Config`] they resolve to.
 
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::Url;
+use reqwest::header::HeaderValue;
+use reqwest::{Certificate, Url};
 
 use crate::error::{Error, Result};
+
+/// The SDK's `User-Agent` product token.
+pub const USER_AGENT: &str = concat!("argos-addon/", env!("CARGO_PKG_VERSION"));
 
 pub const DEFAULT_BASE_URL: &str = "https://rest-api.argosidentity.com/v3";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -74,7 +79,8 @@ pub struct Config {
     pub(crate) rate_limit: Option<f64>,
     pub(crate) max_upload_bytes: u64,
     pub(crate) max_response_bytes: u64,
-    pub(crate) ca_cert_count: usize,
+    /// Trusted beside the system roots.
+    pub(crate) ca_certs: Vec<Certificate>,
     pub(crate) user_agent: String,
 }
 
@@ -120,8 +126,21 @@ impl Config {
     }
 }
 
-/// Parses and checks a base URL: https only, a host, no query or fragment.
-pub(crate) fn parse_base_url(raw: &str) -> Result<Url> {
+/// The key given, else `ARGOS_API_KEY`.
+pub(crate) fn api_key(given: Option<&str>) -> Result<ApiKey> {
+    match given.map(str::to_owned).or_else(|| env_var(ENV_API_KEY)) {
+        Some(key) => ApiKey::new(key),
+        None => Err(Error::configuration(format!(
+            "no API key: pass api_key or set {ENV_API_KEY}"
+        ))),
+    }
+}
+
+/// The URL given, else `ARGOS_BASE_URL`, else the ARGOS API: https only, a host, no
+/// credentials, query or fragment.
+pub(crate) fn base_url(given: Option<&str>) -> Result<Url> {
+    let from_env = env_var(ENV_BASE_URL);
+    let raw = given.or(from_env.as_deref()).unwrap_or(DEFAULT_BASE_URL);
     let bad = |why: &str| Error::configuration(format!("base_url {why}"));
     let mut url = Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a valid URL ({e})")))?;
     if url.scheme() != "https" {
@@ -146,6 +165,62 @@ pub(crate) fn parse_base_url(raw: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// A timeout: zero would fail every attempt.
+pub(crate) fn positive(name: &str, duration: Duration) -> Result<Duration> {
+    if duration.is_zero() {
+        return Err(Error::configuration(format!(
+            "{name} must be greater than zero"
+        )));
+    }
+    Ok(duration)
+}
+
+/// `None` turns the limit off.
+pub(crate) fn rate_limit(rate: Option<f64>) -> Result<Option<f64>> {
+    match rate {
+        Some(rate) if !(rate.is_finite() && rate >= MIN_RATE_LIMIT) => {
+            Err(Error::configuration(format!(
+                "rate_limit must be at least one request a day ({MIN_RATE_LIMIT:e} per second), or none; got {rate}"
+            )))
+        }
+        _ => Ok(rate),
+    }
+}
+
+/// A size limit: zero would refuse everything.
+pub(crate) fn byte_limit(name: &str, bytes: u64) -> Result<u64> {
+    if bytes == 0 {
+        return Err(Error::configuration(format!("{name} must be at least 1")));
+    }
+    Ok(bytes)
+}
+
+/// [`USER_AGENT`], then the suffix a binding gave (its language); it must fit in a header.
+pub(crate) fn user_agent(suffix: Option<&str>) -> Result<String> {
+    let user_agent = match suffix.map(str::trim) {
+        Some(suffix) if !suffix.is_empty() => format!("{USER_AGENT} {suffix}"),
+        _ => USER_AGENT.to_owned(),
+    };
+    HeaderValue::from_str(&user_agent)
+        .map_err(|_| Error::configuration("user agent suffix must be visible ASCII"))?;
+    Ok(user_agent)
+}
+
+/// The certificates of a PEM bundle, which must hold at least one.
+pub(crate) fn ca_certs(pem: Option<&[u8]>) -> Result<Vec<Certificate>> {
+    let Some(pem) = pem else {
+        return Ok(Vec::new());
+    };
+    let certs = Certificate::from_pem_bundle(pem)
+        .map_err(|e| Error::configuration(format!("ca_cert is not valid PEM: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::configuration(
+            "ca_cert holds no certificate (expected -----BEGIN CERTIFICATE----- blocks)",
+        ));
+    }
+    Ok(certs)
+}
+
 /// A positive, finite number of seconds as a `Duration`; bindings pass user floats through it.
 pub fn duration_from_secs(option: &str, secs: f64) -> Result<Duration> {
     if !(secs.is_finite() && secs > 0.0) {
@@ -167,6 +242,6 @@ pub fn int_option(option: &str, value: i64, min: i64) -> Result<u64> {
     Ok(value as u64)
 }
 
-pub(crate) fn env_var(name: &str) -> Option<String> {
+fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

@@ -1,4 +1,5 @@
-//! The error tree shared by every binding: one `Error` type with a stable [`ErrorKind`].
+//! One `Error` type for every failure of the SDK: its stable [`ErrorKind`], its message, the
+//! details of the HTTP answer it stands for, and the transport cause.
 
 use std::fmt;
 use std::time::Duration;
@@ -7,189 +8,15 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+use crate::error_kind::ErrorKind;
+use crate::response::{request_id, retry_after};
 
-/// The class every error of the SDK is an instance of, in Python and Node.
-pub const BASE_ERROR_CLASS: &str = "ArgosError";
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Bodies kept on an error are cut here: enough to debug, never a whole image.
 pub const MAX_ERROR_BODY_BYTES: usize = 8 * 1024;
 
-/// What went wrong, as a stable, language-neutral kind.
-///
-/// Each kind maps to one class of the SDK's error tree (see [`ErrorKind::class_name`]);
-/// the Python and Node packages raise exactly that class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// Bad key, base URL or option; no I/O happened.
-    Configuration,
-    /// Bad input caught before any request was sent.
-    Validation,
-    /// A malformed or undecryptable webhook body or encrypted query.
-    Webhook,
-    /// DNS, connect, TLS, reset or a truncated body.
-    Connection,
-    /// The attempt ran past `timeout` (or `connect_timeout`).
-    Timeout,
-    /// A non-2xx answer that no narrower kind describes.
-    Status,
-    /// 400.
-    BadRequest,
-    /// 400 whose code or message says the record or submission does not exist.
-    NotFound,
-    /// 403 "Forbidden": missing or wrong key.
-    Authentication,
-    /// 403 "... explicit deny": the caller's IP is not on the allow-list.
-    IpNotAllowed,
-    /// 413.
-    PayloadTooLarge,
-    /// 429 "Too Many Requests".
-    RateLimit,
-    /// 429 "Limit Exceeded": the daily cap; never retried.
-    QuotaExceeded,
-    /// 5xx other than 500 and 502.
-    Server,
-    /// 500.
-    InternalServer,
-    /// 502.
-    BadGateway,
-}
-
-impl ErrorKind {
-    /// Every kind, for bindings that build their class tables from it.
-    pub const ALL: [ErrorKind; 16] = [
-        ErrorKind::Configuration,
-        ErrorKind::Validation,
-        ErrorKind::Webhook,
-        ErrorKind::Connection,
-        ErrorKind::Timeout,
-        ErrorKind::Status,
-        ErrorKind::BadRequest,
-        ErrorKind::NotFound,
-        ErrorKind::Authentication,
-        ErrorKind::IpNotAllowed,
-        ErrorKind::PayloadTooLarge,
-        ErrorKind::RateLimit,
-        ErrorKind::QuotaExceeded,
-        ErrorKind::Server,
-        ErrorKind::InternalServer,
-        ErrorKind::BadGateway,
-    ];
-
-    /// The class raised by the bindings, identical in Python and Node.
-    pub fn class_name(self) -> &'static str {
-        match self {
-            ErrorKind::Configuration => "ConfigurationError",
-            ErrorKind::Validation => "ValidationError",
-            ErrorKind::Webhook => "WebhookError",
-            ErrorKind::Connection => "APIConnectionError",
-            ErrorKind::Timeout => "APITimeoutError",
-            ErrorKind::Status => "APIStatusError",
-            ErrorKind::BadRequest => "BadRequestError",
-            ErrorKind::NotFound => "NotFoundError",
-            ErrorKind::Authentication => "AuthenticationError",
-            ErrorKind::IpNotAllowed => "IPNotAllowedError",
-            ErrorKind::PayloadTooLarge => "PayloadTooLargeError",
-            ErrorKind::RateLimit => "RateLimitError",
-            ErrorKind::QuotaExceeded => "QuotaExceededError",
-            ErrorKind::Server => "ServerError",
-            ErrorKind::InternalServer => "InternalServerError",
-            ErrorKind::BadGateway => "BadGatewayError",
-        }
-    }
-
-    /// The kind whose class this one's class extends; `None` for the children of
-    /// [`BASE_ERROR_CLASS`].
-    pub fn parent(self) -> Option<ErrorKind> {
-        match self {
-            ErrorKind::Configuration
-            | ErrorKind::Validation
-            | ErrorKind::Webhook
-            | ErrorKind::Connection
-            | ErrorKind::Status => None,
-            ErrorKind::Timeout => Some(ErrorKind::Connection),
-            ErrorKind::BadRequest
-            | ErrorKind::Authentication
-            | ErrorKind::IpNotAllowed
-            | ErrorKind::PayloadTooLarge
-            | ErrorKind::RateLimit
-            | ErrorKind::Server => Some(ErrorKind::Status),
-            ErrorKind::NotFound => Some(ErrorKind::BadRequest),
-            ErrorKind::QuotaExceeded => Some(ErrorKind::RateLimit),
-            ErrorKind::InternalServer | ErrorKind::BadGateway => Some(ErrorKind::Server),
-        }
-    }
-
-    /// The Python builtin exception the class also extends, so that `except ValueError` and
-    /// the like catch it; its children inherit it.
-    pub fn python_builtin(self) -> Option<&'static str> {
-        match self {
-            ErrorKind::Configuration | ErrorKind::Validation | ErrorKind::Webhook => {
-                Some("ValueError")
-            }
-            ErrorKind::Connection => Some("ConnectionError"),
-            ErrorKind::Timeout => Some("TimeoutError"),
-            _ => None,
-        }
-    }
-
-    /// The class's documentation, one sentence for every host.
-    pub fn summary(self) -> &'static str {
-        match self {
-            ErrorKind::Configuration => {
-                "A bad key, base URL or option, found when the client is built, before any I/O."
-            }
-            ErrorKind::Validation => "Bad input, caught before any request was sent.",
-            ErrorKind::Webhook => "A malformed or undecryptable webhook body or encrypted query.",
-            ErrorKind::Connection => {
-                "DNS, connect, TLS, reset or a truncated answer; the cause holds the transport reason."
-            }
-            ErrorKind::Timeout => "The attempt ran past the timeout (or the connect timeout).",
-            ErrorKind::Status => {
-                "An answer the SDK cannot use: a non-2xx status, a redirect, an unreadable or oversized 2xx, or no record."
-            }
-            ErrorKind::BadRequest => {
-                "400: missing or malformed parameters, or a business rule of the API."
-            }
-            ErrorKind::NotFound => {
-                "400 (or an empty answer to get) saying the record or submission does not exist."
-            }
-            ErrorKind::Authentication => {
-                "401 or 403 \"Forbidden\": the API key is missing or wrong (use the Add-On project's key)."
-            }
-            ErrorKind::IpNotAllowed => {
-                "403 \"... explicit deny\": this machine's IP is not on the project's allow-list."
-            }
-            ErrorKind::PayloadTooLarge => "413: the request (usually the image) is too large.",
-            ErrorKind::RateLimit => {
-                "429 \"Too Many Requests\": retried automatically; raised when retries ran out."
-            }
-            ErrorKind::QuotaExceeded => {
-                "429 \"Limit Exceeded\": the daily quota is used up (resets 00:00 UTC); never retried."
-            }
-            ErrorKind::Server => "5xx.",
-            ErrorKind::InternalServer => "500.",
-            ErrorKind::BadGateway => {
-                "502, often an HTML page from a gateway; retried for GET and DELETE."
-            }
-        }
-    }
-
-    /// True for the kinds that describe an HTTP answer (the `APIStatusError` subtree).
-    pub fn is_status(self) -> bool {
-        !matches!(
-            self,
-            ErrorKind::Configuration
-                | ErrorKind::Validation
-                | ErrorKind::Webhook
-                | ErrorKind::Connection
-                | ErrorKind::Timeout
-        )
-    }
-}
-
-/// The parts of an HTTP error answer, parsed once.
+/// The parts of the HTTP answer an error stands for, parsed once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusDetails {
     /// HTTP status code.
@@ -278,78 +105,66 @@ impl Error {
         body: &[u8],
         why: impl fmt::Display,
     ) -> Self {
-        let mut err = Self::new(
+        let message = format!("the API answered {status} with a body this SDK cannot read: {why}");
+        Self::unusable(
             ErrorKind::Status,
-            format!("the API answered {status} with a body this SDK cannot read: {why}"),
-        );
-        err.inner.details = Some(StatusDetails {
-            status: status.as_u16(),
-            code: Some("invalid_response".into()),
-            trace_id: None,
-            request_id: request_id(headers).map(str::to_owned),
-            retry_after: None,
-            body: truncate_body(body),
-        });
-        err
+            status,
+            headers,
+            "invalid_response",
+            message,
+            body,
+        )
     }
 
     /// A 3xx: never followed, since the key would go wherever `Location` points.
     pub(crate) fn redirect(status: StatusCode, headers: &HeaderMap, location: &str) -> Self {
-        Self::answer_without_body(
-            status,
-            headers,
-            "redirect",
-            format!(
-                "the API answered {status} with a redirect to {location}; redirects are not \
-                 followed, so that the API key is only sent to the configured base URL"
-            ),
-        )
+        let message = format!(
+            "the API answered {status} with a redirect to {location}; redirects are not \
+             followed, so that the API key is only sent to the configured base URL"
+        );
+        Self::unusable(ErrorKind::Status, status, headers, "redirect", message, b"")
     }
 
     /// A 2xx body over `max_response_bytes`; what was read of it is dropped.
     pub(crate) fn response_too_large(status: StatusCode, headers: &HeaderMap, limit: u64) -> Self {
-        Self::answer_without_body(
+        let message = format!(
+            "the API answered {status} with a body over max_response_bytes ({limit} bytes); \
+             reading stopped there"
+        );
+        Self::unusable(
+            ErrorKind::Status,
             status,
             headers,
             "response_too_large",
-            format!(
-                "the API answered {status} with a body over max_response_bytes ({limit} bytes); \
-                 reading stopped there"
-            ),
+            message,
+            b"",
         )
     }
 
-    fn answer_without_body(
+    /// `get` of an id the API does not return: it answers with no record, reported as a 200.
+    pub(crate) fn record_not_found(auth_id: &str, headers: &HeaderMap) -> Self {
+        let message = format!("no FaceAuth record with authId {auth_id:?}");
+        let ok = StatusCode::OK;
+        Self::unusable(ErrorKind::NotFound, ok, headers, "NOT_FOUND", message, b"")
+    }
+
+    /// An answer whose status alone does not make it an error; `code` says why it is one.
+    fn unusable(
+        kind: ErrorKind,
         status: StatusCode,
         headers: &HeaderMap,
         code: &str,
         message: String,
+        body: &[u8],
     ) -> Self {
-        let mut err = Self::new(ErrorKind::Status, message);
+        let mut err = Self::new(kind, message);
         err.inner.details = Some(StatusDetails {
             status: status.as_u16(),
             code: Some(code.into()),
             trace_id: None,
             request_id: request_id(headers).map(str::to_owned),
             retry_after: None,
-            body: String::new(),
-        });
-        err
-    }
-
-    /// `get` of an id the API does not return.
-    pub(crate) fn record_not_found(auth_id: &str, request_id: Option<String>) -> Self {
-        let mut err = Self::new(
-            ErrorKind::NotFound,
-            format!("no FaceAuth record with authId {auth_id:?}"),
-        );
-        err.inner.details = Some(StatusDetails {
-            status: StatusCode::OK.as_u16(),
-            code: Some("NOT_FOUND".into()),
-            trace_id: None,
-            request_id,
-            retry_after: None,
-            body: String::new(),
+            body: truncate_body(body),
         });
         err
     }
@@ -396,13 +211,13 @@ impl Error {
             .get("x-amzn-ErrorType")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        let kind = classify(status, code.as_deref(), &message, error_type);
+        let kind = ErrorKind::classify(status, code.as_deref(), &message, error_type);
         let details = StatusDetails {
             status,
             code,
             trace_id: field("traceId"),
             request_id: request_id(headers).map(str::to_owned),
-            retry_after: crate::retry::retry_after(headers),
+            retry_after: retry_after(headers),
             body: truncate_body(body),
         };
         let mut err = Self::new(kind, message);
@@ -454,56 +269,6 @@ impl Error {
     pub fn cause_chain(&self) -> Option<String> {
         self.inner.source.as_deref().map(|s| describe_chain(s))
     }
-
-    /// Whether the SDK's retry policy may try this again (independently of the method).
-    pub(crate) fn is_retryable_status(&self) -> bool {
-        match self.kind() {
-            ErrorKind::RateLimit => true,
-            _ => matches!(self.status(), Some(500 | 502 | 503 | 504)),
-        }
-    }
-}
-
-fn classify(status: u16, code: Option<&str>, message: &str, error_type: &str) -> ErrorKind {
-    let lower = message.to_ascii_lowercase();
-    match status {
-        400 if is_not_found(code, &lower) => ErrorKind::NotFound,
-        400 => ErrorKind::BadRequest,
-        401 => ErrorKind::Authentication,
-        403 if lower.contains("explicit deny") || error_type.starts_with("AccessDenied") => {
-            ErrorKind::IpNotAllowed
-        }
-        403 => ErrorKind::Authentication,
-        413 => ErrorKind::PayloadTooLarge,
-        429 if lower.contains("limit exceeded") || error_type.starts_with("LimitExceeded") => {
-            ErrorKind::QuotaExceeded
-        }
-        429 => ErrorKind::RateLimit,
-        500 => ErrorKind::InternalServer,
-        502 => ErrorKind::BadGateway,
-        501..=599 => ErrorKind::Server,
-        _ => ErrorKind::Status,
-    }
-}
-
-fn is_not_found(code: Option<&str>, lower_message: &str) -> bool {
-    if code.is_some_and(|c| c.eq_ignore_ascii_case("NOT_FOUND")) {
-        return true;
-    }
-    let says_missing = [
-        "cannot find",
-        "can't find",
-        "not found",
-        "does not exist",
-        "not exist",
-    ]
-    .iter()
-    .any(|p| lower_message.contains(p));
-    let names_record = ["submission", "record", "auth", "image"]
-        .iter()
-        .any(|p| lower_message.contains(p));
-    // "faceAuth_project not found" is a key problem, not a missing record.
-    says_missing && names_record && !lower_message.contains("project")
 }
 
 /// What a binding reports when the call `what` panicked: a bug of ours, never a crash.
@@ -514,13 +279,6 @@ pub fn panic_message(what: &str, panic: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("a panic without a message");
     format!("internal error in argos-addon ({what}): {message}; please report it")
-}
-
-/// `x-amzn-RequestId`, or the API Gateway id when only that one is present.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
-    ["x-amzn-requestid", "x-amz-apigw-id"]
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok())
 }
 
 fn truncate_body(body: &[u8]) -> String {

@@ -1,4 +1,5 @@
-//! The four Add-On endpoints: `POST`, `GET`, `DELETE /faceauth` and `GET /faceauth/image`.
+//! The four Add-On endpoints (`POST`, `GET`, `DELETE /faceauth` and `GET /faceauth/image`) as
+//! the operations of [`FaceAuth`], their request types, and the pager over `GET /faceauth`.
 
 use std::collections::VecDeque;
 
@@ -11,12 +12,13 @@ use reqwest::{Method, Url};
 use serde_json::Value;
 
 use crate::answer::Answer;
-use crate::client::{Client, Upload};
+use crate::client::{Client, FaceAuth};
 use crate::error::{Error, Result};
 use crate::models::{FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey};
 use crate::retry::Replay;
-use crate::upload::{CheckedImage, FaceImage, ImageFormat};
-use crate::validate;
+use crate::setters::setters;
+use crate::upload::{CheckedImage, FaceImage, ImageFormat, Upload};
+use crate::validate::{self, DEFAULT_PAGE_SIZE};
 
 /// Base64 as the image endpoint may send it: padded or not.
 const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -31,9 +33,13 @@ const LENIENT_BASE64_URL: GeneralPurpose = GeneralPurpose::new(
 /// A face to compare against an approved ID Check submission.
 #[derive(Clone, Debug)]
 pub struct SubmitRequest {
+    /// The approved ID Check submission whose face this one is compared with.
     pub submission_id: String,
+    /// A JPEG or PNG, at most `max_upload_bytes`.
     pub face_image: FaceImage,
+    /// Your own id of the user, kept on the record.
     pub user_id: Option<String>,
+    /// Free custom fields, kept on the record.
     pub cf1: Option<String>,
     pub cf2: Option<String>,
     pub cf3: Option<String>,
@@ -51,24 +57,11 @@ impl SubmitRequest {
         }
     }
 
-    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
-        self.user_id = Some(user_id.into());
-        self
-    }
-
-    pub fn cf1(mut self, value: impl Into<String>) -> Self {
-        self.cf1 = Some(value.into());
-        self
-    }
-
-    pub fn cf2(mut self, value: impl Into<String>) -> Self {
-        self.cf2 = Some(value.into());
-        self
-    }
-
-    pub fn cf3(mut self, value: impl Into<String>) -> Self {
-        self.cf3 = Some(value.into());
-        self
+    setters! {
+        user_id(user_id: impl Into<String>);
+        cf1(value: impl Into<String>);
+        cf2(value: impl Into<String>);
+        cf3(value: impl Into<String>);
     }
 }
 
@@ -79,7 +72,8 @@ type DateRange = (NaiveDate, NaiveDate);
 pub struct ListParams {
     pub start_date: Option<String>,
     pub end_date: Option<String>,
-    /// Records per page, 1..=2000 (the API's default is 2000).
+    /// Records per page, 1..=[`crate::MAX_PAGE_SIZE`]. Unset, `list_page` sends none (the API
+    /// then gives 2000) and `pager` and `list` ask for [`DEFAULT_PAGE_SIZE`].
     pub count: Option<i64>,
     pub next_key: Option<NextKey>,
 }
@@ -96,14 +90,9 @@ impl ListParams {
         self
     }
 
-    pub fn count(mut self, count: i64) -> Self {
-        self.count = Some(count);
-        self
-    }
-
-    pub fn next_key(mut self, key: NextKey) -> Self {
-        self.next_key = Some(key);
-        self
+    setters! {
+        count(count: i64);
+        next_key(key: NextKey);
     }
 
     /// Checks the dates and count, before any request: the date range, if any, and the count.
@@ -134,18 +123,6 @@ impl ListParams {
     }
 }
 
-/// The Add-On operations of a [`Client`] (`client.face_auth()`).
-#[derive(Clone, Copy, Debug)]
-pub struct FaceAuth<'a> {
-    client: &'a Client,
-}
-
-impl Client {
-    pub fn face_auth(&self) -> FaceAuth<'_> {
-        FaceAuth { client: self }
-    }
-}
-
 impl FaceAuth<'_> {
     /// `POST /faceauth`. Never retried once the body may have reached the server.
     pub async fn submit(&self, request: SubmitRequest) -> Result<FaceAuthResult> {
@@ -170,25 +147,15 @@ impl FaceAuth<'_> {
             .client
             .execute(Method::POST, url, Replay::OnlyIfUnsent, Some(&upload))
             .await?;
-        let json = parse_json(&answer)?;
-        FaceAuthResult::from_json(json).map_err(|why| invalid(&answer, why))
+        parse(&answer, FaceAuthResult::from_json)
     }
 
     /// `GET /faceauth?authId=`: one record, or `NotFound` when the API returns none.
     pub async fn get(&self, auth_id: &str) -> Result<FaceAuthRecord> {
-        validate::id("auth_id", auth_id)?;
-        let mut url = self.client.config().endpoint("faceauth");
-        url.query_pairs_mut().append_pair("authId", auth_id);
-        let answer = self
-            .client
-            .execute(Method::GET, url, Replay::Idempotent, None)
-            .await?;
-        let page =
-            FaceAuthPage::from_json(parse_json(&answer)?).map_err(|why| invalid(&answer, why))?;
-        let mut records = page.records;
+        let answer = self.on_record(Method::GET, "faceauth", auth_id).await?;
+        let mut records = parse(&answer, FaceAuthPage::from_json)?.records;
         if records.is_empty() {
-            let request_id = crate::error::request_id(&answer.headers).map(str::to_owned);
-            return Err(Error::record_not_found(auth_id, request_id));
+            return Err(Error::record_not_found(auth_id, &answer.headers));
         }
         let position = records
             .iter()
@@ -205,12 +172,13 @@ impl FaceAuth<'_> {
             .client
             .execute(Method::GET, url, Replay::Idempotent, None)
             .await?;
-        FaceAuthPage::from_json(parse_json(&answer)?).map_err(|why| invalid(&answer, why))
+        parse(&answer, FaceAuthPage::from_json)
     }
 
-    /// Every record, newest first, fetching pages lazily. `params.count` is the page size.
-    /// The parameters are checked here, before any request.
-    pub fn pager(&self, params: ListParams) -> Result<Pager> {
+    /// Every record, newest first, fetching pages lazily. `params.count` is the page size,
+    /// [`DEFAULT_PAGE_SIZE`] when unset. The parameters are checked here, before any request.
+    pub fn pager(&self, mut params: ListParams) -> Result<Pager> {
+        params.count.get_or_insert(DEFAULT_PAGE_SIZE);
         params.check()?;
         Ok(Pager {
             client: self.client.clone(),
@@ -234,25 +202,26 @@ impl FaceAuth<'_> {
 
     /// `GET /faceauth/image`: the decoded image bytes.
     pub async fn image(&self, auth_id: &str) -> Result<Bytes> {
-        validate::id("auth_id", auth_id)?;
-        let mut url = self.client.config().endpoint("faceauth/image");
-        url.query_pairs_mut().append_pair("authId", auth_id);
         let answer = self
-            .client
-            .execute(Method::GET, url, Replay::Idempotent, None)
+            .on_record(Method::GET, "faceauth/image", auth_id)
             .await?;
         decode_image(&answer.body).map_err(|why| invalid(&answer, why))
     }
 
     /// `DELETE /faceauth`: erases the image and personal data; the record stays, marked deleted.
     pub async fn delete(&self, auth_id: &str) -> Result<()> {
+        self.on_record(Method::DELETE, "faceauth", auth_id).await?;
+        Ok(())
+    }
+
+    /// `method path?authId=…`: a call about one record, which may be repeated.
+    async fn on_record(&self, method: Method, path: &str, auth_id: &str) -> Result<Answer> {
         validate::id("auth_id", auth_id)?;
-        let mut url = self.client.config().endpoint("faceauth");
+        let mut url = self.client.config().endpoint(path);
         url.query_pairs_mut().append_pair("authId", auth_id);
         self.client
-            .execute(Method::DELETE, url, Replay::Idempotent, None)
-            .await?;
-        Ok(())
+            .execute(method, url, Replay::Idempotent, None)
+            .await
     }
 }
 
@@ -294,8 +263,11 @@ impl Pager {
     }
 }
 
-fn parse_json(answer: &Answer) -> Result<Value> {
-    serde_json::from_slice(&answer.body).map_err(|e| invalid(answer, format!("not JSON ({e})")))
+/// The answer's JSON as `from_json` reads it; a body it cannot read is an `invalid_response`.
+fn parse<T>(answer: &Answer, from_json: fn(Value) -> std::result::Result<T, String>) -> Result<T> {
+    let json = serde_json::from_slice(&answer.body)
+        .map_err(|e| invalid(answer, format!("not JSON ({e})")))?;
+    from_json(json).map_err(|why| invalid(answer, why))
 }
 
 fn invalid(answer: &Answer, why: impl std::fmt::Display) -> Error {

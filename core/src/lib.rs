@@ -14,13 +14,15 @@
 //! # }
 //! ```
 //!
-//! Everything the Python and Node packages do is implemented here; they only translate.
+//! Everything the Python and Node packages do with the API is implemented here: they translate
+//! values and run these calls on their host.
 
 mod answer;
 mod client;
 mod config;
 mod crypto;
 mod error;
+mod error_kind;
 mod face_auth;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -29,47 +31,46 @@ mod logging;
 mod models;
 mod options;
 mod ratelimit;
+mod response;
 mod retry;
+mod setters;
+mod surface;
+mod transport;
 mod upload;
 mod validate;
 mod webhook;
 
-pub use client::{Client, ClientBuilder, USER_AGENT};
+pub use client::{Client, ClientBuilder, FaceAuth};
 pub use config::{
     ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT,
-    ENV_API_KEY, ENV_BASE_URL, MAX_ERROR_READ_BYTES, duration_from_secs, int_option,
+    ENV_API_KEY, ENV_BASE_URL, MAX_ERROR_READ_BYTES, USER_AGENT, duration_from_secs, int_option,
 };
 pub use crypto::{
     FACE_AUTH_PAGE, FaceAuthUrlParams, decrypt_query, decrypt_text, encrypt_query, encrypt_text,
     face_auth_url,
 };
-pub use error::{
-    BASE_ERROR_CLASS, Error, ErrorKind, MAX_ERROR_BODY_BYTES, Result, StatusDetails, panic_message,
-};
-pub use face_auth::{FaceAuth, ListParams, Pager, SubmitRequest};
+pub use error::{Error, MAX_ERROR_BODY_BYTES, Result, StatusDetails, panic_message};
+pub use error_kind::{BASE_ERROR_CLASS, ErrorKind};
+pub use face_auth::{ListParams, Pager, SubmitRequest};
 pub use logging::{
     ENV_LOG, ExtraLayer, TARGET as LOG_TARGET, init_with_layer as init_logging_with_layer,
 };
 pub use models::{
-    APPROVED, FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey, Policy, Score, parse_time,
+    APPROVED, FaceAuthPage, FaceAuthRecord, FaceAuthResult, FaceAuthWebhook, NextKey, Policy,
+    Score, WebhookReference, parse_time,
 };
 pub use options::{CLIENT_OPTIONS, ClientOption, Host, OptionError, OptionType, OptionValue};
 pub use retry::MAX_RETRY_AFTER;
+pub use surface::{FieldSpec, MODELS, ModelSpec};
 pub use upload::{FaceImage, ImageFormat};
 pub use validate::{
-    MAX_FIELD_BYTES, MAX_JSON_DEPTH, MAX_NEXT_KEY_BYTES, MAX_PAGE_SIZE, date as parse_date,
+    DEFAULT_PAGE_SIZE, MAX_FIELD_BYTES, MAX_JSON_DEPTH, MAX_NEXT_KEY_BYTES, MAX_PAGE_SIZE,
+    date as parse_date,
 };
-pub use webhook::{FaceAuthWebhook, WebhookReference, parse_webhook};
+pub use webhook::parse_webhook;
 
 /// The README's Rust snippets run as doctests, so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
-
-impl Client {
-    /// The hosted Face Auth URL for `params`, encrypted with this client's key.
-    pub fn face_auth_url(&self, params: &FaceAuthUrlParams) -> Result<String> {
-        face_auth_url(params, self.config().api_key.expose())
-    }
-}

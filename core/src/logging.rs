@@ -11,6 +11,7 @@ use tracing::level_filters::LevelFilter;
 
 use crate::answer::Answer;
 use crate::error::{Error, Result};
+use crate::response::request_id;
 
 pub const ENV_LOG: &str = "ARGOS_LOG";
 /// The `tracing` target of every record, for applications that route the SDK's logs.
@@ -80,7 +81,7 @@ pub(crate) fn attempt(
     let elapsed_ms = elapsed.as_millis() as u64;
     match outcome {
         Ok(answer) => {
-            let request_id = crate::error::request_id(&answer.headers).unwrap_or("-");
+            let request_id = request_id(&answer.headers).unwrap_or("-");
             tracing::info!(
                 target: TARGET,
                 %method, path, status = answer.status.as_u16(), attempt, elapsed_ms, request_id,

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -14,69 +15,23 @@ use crate::error::{Error, Result};
 /// The documented verdict that means "same person".
 pub const APPROVED: &str = "approved";
 
-/// Scores of the checks the project's policy enabled; absent checks are `None`.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct Score {
-    pub face_similarity_score: Option<f64>,
-    pub occluded_score: Option<f64>,
-    pub face_cover_score: Option<f64>,
-    pub head_cover_score: Option<f64>,
+/// The result structs, from their one declaration in `surface.rs`: each field public, `raw` last.
+/// They serialize with camelCase keys, times as RFC 3339 and a [`NextKey`] as its token.
+macro_rules! declare {
+    ($(
+        $(#[$attr:meta])* $name:ident { $($(#[$fattr:meta])* $field:ident: $ty:ty),* $(,)? }
+    )*) => {$(
+        $(#[$attr])*
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(rename_all = "camelCase")]
+        #[non_exhaustive]
+        pub struct $name {
+            $($(#[$fattr])* pub $field: $ty,)*
+        }
+    )*};
 }
 
-/// The answer to `POST /faceauth`. A rejection is a result, never an error.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct FaceAuthResult {
-    pub authentication_id: String,
-    /// `"approved"`, `"rejected"`, or whatever new value the API sends.
-    pub auth_status: String,
-    pub approved: bool,
-    pub score: Score,
-    pub create_time: Option<DateTime<Utc>>,
-    /// Failure codes in the API's exact case (`face_compare_underscore`, `Face_Occluded_fail`, ...).
-    pub fail_codes: Vec<String>,
-    pub rejected_comments: Vec<String>,
-    /// The JSON object as received.
-    pub raw: Value,
-}
-
-/// The policy snapshot a record was judged with; thresholds the API omits are `None`.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct Policy {
-    pub face_similarity_threshold: Option<f64>,
-    pub occluded_threshold: Option<bool>,
-    pub face_cover_threshold: Option<f64>,
-    pub head_cover_threshold: Option<f64>,
-    pub liveness_threshold: Option<f64>,
-    pub active_liveness_threshold: Option<f64>,
-}
-
-/// One record of `GET /faceauth`.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct FaceAuthRecord {
-    pub auth_id: String,
-    pub auth_status: String,
-    pub approved: bool,
-    pub create_time: Option<DateTime<Utc>>,
-    pub submit_type: Option<String>,
-    pub kyc_submission_id: Option<String>,
-    pub policy: Option<Policy>,
-    /// `delete_check`: the record's image and personal data were erased.
-    pub deleted: bool,
-    pub raw: Value,
-}
-
-/// One page of `GET /faceauth`.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct FaceAuthPage {
-    pub records: Vec<FaceAuthRecord>,
-    /// Where the next page starts; `None` on the last page.
-    pub next_key: Option<NextKey>,
-}
+crate::for_each_model!(declare);
 
 /// The API's `nextPage_key`. Its `Display` form is an opaque token that [`FromStr`] reads back,
 /// so bindings can hand it to users as a plain string.
@@ -90,6 +45,13 @@ impl fmt::Display for NextKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let json = serde_json::json!({ "authId": self.auth_id, "createTime": self.create_time });
         f.write_str(&URL_SAFE_NO_PAD.encode(json.to_string()))
+    }
+}
+
+impl Serialize for NextKey {
+    /// As its token.
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -376,6 +338,23 @@ mod tests {
                 .is_empty()
         );
         assert!(FaceAuthPage::from_json(json!("x")).is_err());
+    }
+
+    #[test]
+    fn serializes_camel_case_with_times_and_tokens() {
+        let page = FaceAuthPage::from_json(json!([{"data": [{"auth_id": "r1",
+            "create_time": "2023-08-18T15:00:00.000Z", "x": 1}],
+            "nextPage_key": {"authId": "r1", "createTime": "2023-08-18T15:00:00.000Z"}}]))
+        .unwrap();
+        let token = page.next_key.as_ref().unwrap().to_string();
+        assert_eq!(
+            serde_json::to_value(&page).unwrap(),
+            json!({"records": [{"authId": "r1", "authStatus": "", "approved": false,
+                "createTime": "2023-08-18T15:00:00Z", "submitType": null, "kycSubmissionId": null,
+                "policy": null, "deleted": false,
+                "raw": {"auth_id": "r1", "create_time": "2023-08-18T15:00:00.000Z", "x": 1}}],
+                "nextKey": token})
+        );
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub struct ClientOption {
     pub doc: &'static str,
 }
 
-/// Every option a user may give, in the order of sdk.md.
+/// Every option a user may give, in the order of the README's table.
 pub const CLIENT_OPTIONS: &[ClientOption] = &[
     ClientOption {
         name: "api_key",
@@ -116,7 +116,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         js_name: "rateLimit",
         ty: OptionType::Rate(ClientBuilder::rate_limit),
         python_default: "DEFAULT_RATE_LIMIT",
-        doc: "Requests per second of the client-side limit (default 5000); null turns it off.",
+        doc: "Requests per second of the client-side limit (default 5000); none turns it off.",
     },
     ClientOption {
         name: "max_upload_bytes",
@@ -183,7 +183,7 @@ impl ClientBuilder {
         let Some(option) = ClientOption::find(host, name) else {
             let known: Vec<_> = CLIENT_OPTIONS.iter().map(|o| o.spelled(host)).collect();
             return Err(Error::configuration(format!(
-                "there is no client option {name:?}; known: {}",
+                "the client has no option {name:?}; known: {}",
                 known.join(", ")
             ))
             .into());
@@ -194,9 +194,13 @@ impl ClientBuilder {
                 type_name(host, value)
             ))
         };
-        let is_rate = matches!(option.ty, OptionType::Rate(_));
+        // Python's None (every keyword's default) leaves a text or PEM option to its environment
+        // variable or default; Node leaves an option out with `undefined`, and `null` is not
+        // text. Null turns the rate limit off in both; a duration or a count has no "none".
+        let unset =
+            host == Host::Python && matches!(option.ty, OptionType::Text(_) | OptionType::Pem(_));
         Ok(match (option.ty, value) {
-            (_, OptionValue::Null) if !is_rate => self,
+            (_, OptionValue::Null) if unset => self,
             (OptionType::Text(set), OptionValue::Text(text)) => set(self, text),
             (OptionType::Text(_), value) => return Err(wrong("a string", &value)),
             (OptionType::Duration(set), value) => {
@@ -204,8 +208,12 @@ impl ClientBuilder {
                 set(self, duration(host, name, amount)?)
             }
             (OptionType::Count { min, set }, value) => {
+                let expected = match host {
+                    Host::Python => "an integer",
+                    Host::Node => "a number",
+                };
                 let count =
-                    count(host, name, &value, min).ok_or_else(|| wrong("an integer", &value))?;
+                    count(host, name, &value, min).ok_or_else(|| wrong(expected, &value))?;
                 set(self, count?)
             }
             (OptionType::Rate(set), OptionValue::Null) => set(self, None),
@@ -217,8 +225,10 @@ impl ClientBuilder {
             (OptionType::Pem(set), OptionValue::Text(text)) if text.contains("-----BEGIN") => {
                 set(self, text.into_bytes())
             }
-            (OptionType::Pem(set), OptionValue::Text(path)) => set(self, pem_file(path.into())?),
-            (OptionType::Pem(set), OptionValue::Path(path)) => set(self, pem_file(path)?),
+            (OptionType::Pem(set), OptionValue::Text(path)) => {
+                set(self, pem_file(name, path.into())?)
+            }
+            (OptionType::Pem(set), OptionValue::Path(path)) => set(self, pem_file(name, path)?),
             (OptionType::Pem(_), value) => {
                 let expected = match host {
                     Host::Python => "PEM text, PEM bytes or a path",
@@ -261,7 +271,7 @@ fn count(host: Host, name: &str, value: &OptionValue, min: i64) -> Option<Result
             const SAFE: f64 = 9_007_199_254_740_991.0;
             if x.fract() != 0.0 || !x.is_finite() || x.abs() > SAFE {
                 return Some(Err(Error::configuration(format!(
-                    "{name} must be an integer of at most 2^53 - 1 in size, got {x}"
+                    "{name} must be a whole number of at most 2^53 - 1 in size, got {x}"
                 ))));
             }
             x as i64
@@ -271,10 +281,13 @@ fn count(host: Host, name: &str, value: &OptionValue, min: i64) -> Option<Result
     Some(crate::config::int_option(name, whole, min))
 }
 
-fn pem_file(path: PathBuf) -> Result<Vec<u8>> {
+fn pem_file(name: &str, path: PathBuf) -> Result<Vec<u8>> {
     std::fs::read(&path).map_err(|err| {
+        // The system's words ("No such file or directory"), without Rust's "(os error 2)".
+        let err = err.to_string();
+        let why = err.split(" (os error").next().unwrap_or(&err);
         Error::configuration(format!(
-            "ca_cert is neither PEM text nor a readable PEM file ({err})"
+            "{name} is neither PEM text nor a readable PEM file ({why})"
         ))
     })
 }
@@ -295,4 +308,260 @@ fn type_name(host: Host, value: &OptionValue) -> String {
         (_, OptionValue::Path(_)) => "path",
     };
     name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Client, Config, ErrorKind};
+
+    const PY: Host = Host::Python;
+    const JS: Host = Host::Node;
+
+    fn text(value: &str) -> OptionValue {
+        OptionValue::Text(value.to_owned())
+    }
+
+    fn set(host: Host, name: &str, value: OptionValue) -> std::result::Result<Config, OptionError> {
+        let builder = Client::builder()
+            .api_key("key-0001")
+            .base_url("https://argos.test/v3");
+        Ok(builder.set(host, name, value)?.resolve()?)
+    }
+
+    fn resolved(host: Host, name: &str, value: OptionValue) -> Config {
+        set(host, name, value).unwrap_or_else(|err| panic!("{name}: {err:?}"))
+    }
+
+    /// The resolved value of the option `name` (in `host`'s spelling), as text.
+    fn value_of(config: &Config, host: Host, name: &str) -> String {
+        match ClientOption::find(host, name).unwrap().name {
+            "api_key" => config.api_key.expose().to_owned(),
+            "base_url" => config.base_url().to_owned(),
+            "timeout" => format!("{:?}", config.timeout()),
+            "connect_timeout" => format!("{:?}", config.connect_timeout()),
+            "max_retries" => config.max_retries().to_string(),
+            "rate_limit" => format!("{:?}", config.rate_limit()),
+            "max_upload_bytes" => config.max_upload_bytes().to_string(),
+            "max_response_bytes" => config.max_response_bytes().to_string(),
+            "ca_cert" => format!("{} certificate(s)", config.ca_certs.len()),
+            other => unreachable!("{other}"),
+        }
+    }
+
+    fn invalid(host: Host, name: &str, value: OptionValue) -> String {
+        match set(host, name, value) {
+            Err(OptionError::Invalid(err)) if err.kind() == ErrorKind::Configuration => {
+                err.message().to_owned()
+            }
+            other => panic!("{name}: expected a Configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_type_in_both_hosts() {
+        use OptionValue::{Float, Int, Null};
+        let cases = [
+            (PY, "api_key", text("py-key"), "py-key"),
+            (
+                JS,
+                "baseUrl",
+                text("https://js.test/v1"),
+                "https://js.test/v1",
+            ),
+            (PY, "api_key", Null, "key-0001"),
+            (PY, "timeout", Int(2), "2s"),
+            (PY, "connect_timeout", Float(0.25), "250ms"),
+            (JS, "timeout", Float(1500.0), "1.5s"),
+            (JS, "connectTimeout", Int(2), "2ms"),
+            (PY, "max_retries", Int(5), "5"),
+            (PY, "max_retries", Int(i64::MAX), "4294967295"),
+            (JS, "maxRetries", Float(3.0), "3"),
+            (PY, "max_upload_bytes", Int(1), "1"),
+            (JS, "maxResponseBytes", Float(4096.0), "4096"),
+            (PY, "rate_limit", Int(10), "Some(10.0)"),
+            (JS, "rateLimit", Float(2.5), "Some(2.5)"),
+            (PY, "rate_limit", Null, "None"),
+            (JS, "rateLimit", Null, "None"),
+        ];
+        for (host, name, value, expected) in cases {
+            let config = resolved(host, name, value);
+            assert_eq!(value_of(&config, host, name), expected, "{host:?} {name}");
+        }
+    }
+
+    #[test]
+    fn values_that_break_a_rule() {
+        use OptionValue::{Float, Int};
+        let cases = [
+            (
+                PY,
+                "timeout",
+                Int(0),
+                "timeout must be a positive, finite number of seconds, got 0",
+            ),
+            (
+                JS,
+                "connectTimeout",
+                Float(f64::NAN),
+                "connectTimeout must be a positive, finite number of milliseconds, got NaN",
+            ),
+            (
+                PY,
+                "max_retries",
+                Int(-1),
+                "max_retries must be at least 0, got -1",
+            ),
+            (
+                JS,
+                "maxResponseBytes",
+                Float(0.0),
+                "maxResponseBytes must be at least 1, got 0",
+            ),
+        ];
+        for (host, name, value, expected) in cases {
+            assert_eq!(invalid(host, name, value), expected);
+        }
+    }
+
+    #[test]
+    fn a_count_must_be_whole_in_node() {
+        for x in [1.5, f64::INFINITY, 1e300] {
+            assert_eq!(
+                invalid(JS, "maxRetries", OptionValue::Float(x)),
+                format!("maxRetries must be a whole number of at most 2^53 - 1 in size, got {x}")
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_types_name_what_was_expected_and_given() {
+        use OptionValue::{Bytes, Float, Int, Null, Other, Path};
+        let cases = [
+            (PY, "timeout", Null, "timeout must be a number, not None"),
+            (JS, "apiKey", Null, "apiKey must be a string, not null"),
+            (
+                JS,
+                "maxUploadBytes",
+                Null,
+                "maxUploadBytes must be a number, not null",
+            ),
+            (PY, "api_key", Int(1), "api_key must be a string, not int"),
+            (
+                JS,
+                "apiKey",
+                Bytes(vec![1]),
+                "apiKey must be a string, not Buffer",
+            ),
+            (
+                PY,
+                "base_url",
+                Path("/x".into()),
+                "base_url must be a string, not path",
+            ),
+            (
+                PY,
+                "timeout",
+                text("5"),
+                "timeout must be a number, not str",
+            ),
+            (
+                JS,
+                "timeout",
+                text("5"),
+                "timeout must be a number, not string",
+            ),
+            (
+                PY,
+                "max_retries",
+                Float(1.0),
+                "max_retries must be an integer, not float",
+            ),
+            (
+                JS,
+                "maxRetries",
+                Other("boolean".into()),
+                "maxRetries must be a number, not boolean",
+            ),
+            (
+                PY,
+                "rate_limit",
+                Other("list".into()),
+                "rate_limit must be a number, not list",
+            ),
+            (
+                PY,
+                "ca_cert",
+                Int(1),
+                "ca_cert must be PEM text, PEM bytes or a path, not int",
+            ),
+            (
+                JS,
+                "caCert",
+                Float(1.0),
+                "caCert must be PEM text, a PEM file's path or a Buffer, not number",
+            ),
+        ];
+        for (host, name, value, expected) in cases {
+            match set(host, name, value) {
+                Err(OptionError::WrongType(message)) => assert_eq!(message, expected),
+                other => panic!("{name}: expected WrongType, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn ca_cert_from_text_bytes_or_a_path() {
+        let mock = argos_addon_mock::MockServer::start(Default::default()).unwrap();
+        let pem = mock.ca_cert_pem().to_owned();
+        let file = std::env::temp_dir().join(format!(
+            "argos-addon-options-{}-{}.pem",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::write(&file, &pem).unwrap();
+        let path = file.to_string_lossy().into_owned();
+        let cases = [
+            (PY, "ca_cert", text(&pem)),
+            (JS, "caCert", text(&pem)),
+            (PY, "ca_cert", OptionValue::Bytes(pem.clone().into_bytes())),
+            (JS, "caCert", OptionValue::Bytes(pem.clone().into_bytes())),
+            (PY, "ca_cert", OptionValue::Path(file.clone())),
+            (PY, "ca_cert", text(&path)),
+            (JS, "caCert", text(&path)),
+        ];
+        for (host, name, value) in cases {
+            let config = resolved(host, name, value);
+            assert_eq!(
+                value_of(&config, host, name),
+                "1 certificate(s)",
+                "{host:?}"
+            );
+        }
+        std::fs::remove_file(&file).unwrap();
+        let gone = invalid(PY, "ca_cert", OptionValue::Path(file));
+        assert!(
+            gone.starts_with("ca_cert is neither PEM text nor a readable PEM file"),
+            "{gone}"
+        );
+        let gone = invalid(JS, "caCert", text(&path));
+        assert!(
+            gone.starts_with("caCert is neither PEM text nor a readable PEM file"),
+            "{gone}"
+        );
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        assert_eq!(
+            invalid(PY, "apiKey", text("k")),
+            "the client has no option \"apiKey\"; known: api_key, base_url, timeout, \
+             connect_timeout, max_retries, ca_cert, rate_limit, max_upload_bytes, max_response_bytes"
+        );
+        assert_eq!(
+            invalid(JS, "api_key", text("k")),
+            "the client has no option \"api_key\"; known: apiKey, baseUrl, timeout, \
+             connectTimeout, maxRetries, caCert, rateLimit, maxUploadBytes, maxResponseBytes"
+        );
+    }
 }

@@ -1,10 +1,9 @@
-//! The retry policy of sdk.md: which failures are retried, and how long to wait.
+//! The retry policy (README, *Retries*): which failures are retried, and how long to wait.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
-
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
+use crate::error_kind::ErrorKind;
 
 /// A server-sent wait longer than this is not waited for; the error carries it instead.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -31,7 +30,10 @@ pub(crate) fn next_delay(err: &Error, replay: Replay, retry_index: u32) -> Optio
         }
         // The gateway throttled the call: it never reached the service.
         ErrorKind::RateLimit => true,
-        _ if err.kind().is_status() => replay == Replay::Idempotent && err.is_retryable_status(),
+        // The service may have acted before it failed, so only a call that may repeat is retried.
+        _ if err.kind().is_status() => {
+            replay == Replay::Idempotent && matches!(err.status(), Some(500 | 502 | 503 | 504))
+        }
         _ => false,
     };
     if !retryable {
@@ -73,45 +75,15 @@ fn is_certificate_error(err: &Error) -> bool {
     false
 }
 
-/// `Retry-After` as seconds (possibly fractional) or an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        // Also refuses what no Duration holds (`1e30`), where from_secs_f64 would panic.
-        return Duration::try_from_secs_f64(secs).ok();
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 
-    fn headers(value: &str) -> HeaderMap {
+    fn retry_after(value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
         h
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        assert_eq!(retry_after(&headers("3")), Some(Duration::from_secs(3)));
-        assert_eq!(
-            retry_after(&headers("0.5")),
-            Some(Duration::from_millis(500))
-        );
-        assert_eq!(retry_after(&headers("-1")), None);
-        assert_eq!(retry_after(&headers("soon")), None);
-        let later = SystemTime::now() + Duration::from_secs(30);
-        let wait = retry_after(&headers(&httpdate::fmt_http_date(later))).unwrap();
-        assert!(wait > Duration::from_secs(28) && wait <= Duration::from_secs(30));
-        let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(30));
-        assert_eq!(retry_after(&headers(&past)), Some(Duration::ZERO));
     }
 
     #[test]
@@ -145,9 +117,9 @@ mod tests {
             let err = status(code, "", none());
             assert!(next_delay(&err, Replay::Idempotent, 0).is_none(), "{code}");
         }
-        let long = status(429, "", headers("61"));
+        let long = status(429, "", retry_after("61"));
         assert!(next_delay(&long, Replay::Idempotent, 0).is_none());
-        let short = status(429, "", headers("2"));
+        let short = status(429, "", retry_after("2"));
         assert_eq!(
             next_delay(&short, Replay::Idempotent, 0),
             Some(Duration::from_secs(2))

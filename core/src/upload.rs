@@ -1,4 +1,5 @@
-//! The face image of a submit: checked before any request, streamed from disk or sent from memory.
+//! The body of a submit: its face image checked before any request, then streamed from disk or
+//! sent from memory in a multipart form rebuilt for every attempt.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -95,7 +96,7 @@ pub(crate) struct CheckedImage {
 }
 
 impl CheckedImage {
-    /// Every check of sdk.md, with only local reads: size, readability and magic bytes.
+    /// Every check before upload, with only local reads: size, readability and magic bytes.
     pub(crate) fn check(source: FaceImage, max_bytes: u64) -> Result<Self> {
         let (len, head, file_name) = match &source {
             FaceImage::Bytes(bytes) => (
@@ -130,7 +131,7 @@ impl CheckedImage {
     }
 
     /// A fresh part for one attempt; a file is reopened so a retry sends it from the start.
-    pub(crate) async fn part(&self) -> Result<Part> {
+    async fn part(&self) -> Result<Part> {
         let part = match &self.source {
             FaceImage::Bytes(bytes) => Part::stream_with_length(bytes.clone(), self.len),
             FaceImage::Path(path) => {
@@ -186,12 +187,19 @@ fn probe_file(path: &Path) -> Result<(u64, Vec<u8>)> {
     Ok((meta.len(), head))
 }
 
-/// The multipart body of `POST /faceauth`.
-pub(crate) fn form(fields: &[(&'static str, String)], image: Part) -> Form {
-    fields
-        .iter()
-        .fold(Form::new(), |form, (name, value)| {
+/// The multipart body of `POST /faceauth`: text fields and the face image.
+pub(crate) struct Upload {
+    pub(crate) fields: Vec<(&'static str, String)>,
+    pub(crate) image: CheckedImage,
+}
+
+impl Upload {
+    /// A fresh form for one attempt, since sending consumes it.
+    pub(crate) async fn form(&self) -> Result<Form> {
+        let image = self.image.part().await?;
+        let form = self.fields.iter().fold(Form::new(), |form, (name, value)| {
             form.text(*name, value.clone())
-        })
-        .part("faceImage", image)
+        });
+        Ok(form.part("faceImage", image))
+    }
 }

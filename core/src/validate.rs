@@ -4,8 +4,12 @@ use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
 
-/// The API's page size bounds for `GET /faceauth`.
+/// The largest page `GET /faceauth` gives.
 pub const MAX_PAGE_SIZE: i64 = 2000;
+
+/// The page size of `list()` and of a pager when the caller gives none: the API's own default,
+/// and the fewest requests for a walk over every record.
+pub const DEFAULT_PAGE_SIZE: i64 = 2000;
 
 /// The longest id (`submission_id`, `auth_id`, `project_id`) or text field (`user_id`,
 /// `cf1`..`cf3`), in UTF-8 bytes. The API documents no limit (its guide suggests keeping them

@@ -50,36 +50,28 @@ fn the_key_and_base_url_come_from_the_environment() {
 
 /// A minimal `CONNECT` proxy that counts tunnels.
 async fn connect_proxy() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let tunnels = Arc::new(AtomicUsize::new(0));
-    let counter = tunnels.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut client = BufReader::new(socket);
-                let mut line = String::new();
-                client.read_line(&mut line).await.unwrap();
-                let target = line.split_whitespace().nth(1).unwrap().to_owned();
-                loop {
-                    let mut header = String::new();
-                    client.read_line(&mut header).await.unwrap();
-                    if header == "\r\n" {
-                        break;
-                    }
-                }
-                let mut upstream = tokio::net::TcpStream::connect(target).await.unwrap();
-                counter.fetch_add(1, Ordering::SeqCst);
-                let mut client = client.into_inner();
-                client
-                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                    .await
-                    .unwrap();
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
-            });
+    let (addr, tunnels) = common::local_listener(|socket, tunnels| async move {
+        let mut client = BufReader::new(socket);
+        let mut line = String::new();
+        client.read_line(&mut line).await.unwrap();
+        let target = line.split_whitespace().nth(1).unwrap().to_owned();
+        loop {
+            let mut header = String::new();
+            client.read_line(&mut header).await.unwrap();
+            if header == "\r\n" {
+                break;
+            }
         }
-    });
+        let mut upstream = tokio::net::TcpStream::connect(target).await.unwrap();
+        tunnels.fetch_add(1, Ordering::SeqCst);
+        let mut client = client.into_inner();
+        client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .await
+            .unwrap();
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+    })
+    .await;
     (format!("http://{addr}"), tunnels)
 }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use argos_addon::{Client, Error, ErrorKind, SubmitRequest};
 use argos_addon_hostile::{HostileServer, Scenario};
-use common::hostile_builder;
+use common::{hostile, hostile_builder};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -20,11 +20,17 @@ fn client(server: &HostileServer, base_url: &str) -> Client {
         .expect("client builds")
 }
 
+/// A started server and a client of its base URL.
+fn start() -> (HostileServer, Client) {
+    let server = HostileServer::start().expect("hostile server starts");
+    let client = client(&server, &server.base_url());
+    (server, client)
+}
+
 /// Plays `scenario` through `get`, checks the error's kind and code, then that the same client
 /// still works and that the server sees no connection left open.
 async fn fails_with(scenario: Scenario, kind: ErrorKind, code: Option<&str>) -> Error {
-    let server = HostileServer::start().expect("hostile server starts");
-    let client = client(&server, &server.base_url());
+    let (server, client) = start();
     let started = Instant::now();
     let err = client
         .face_auth()
@@ -40,6 +46,11 @@ async fn fails_with(scenario: Scenario, kind: ErrorKind, code: Option<&str>) -> 
     assert_eq!(err.code(), code, "{scenario:?}: {err}");
     still_healthy(&server, &client).await;
     err
+}
+
+/// [`fails_with`] for a redirect, which is never followed.
+async fn refuses_redirect(scenario: Scenario) -> Error {
+    fails_with(scenario, ErrorKind::Status, Some("redirect")).await
 }
 
 async fn still_healthy(server: &HostileServer, client: &Client) {
@@ -62,12 +73,7 @@ async fn still_healthy(server: &HostileServer, client: &Client) {
 
 #[tokio::test]
 async fn a_cross_origin_redirect_is_an_error_and_the_key_stays_home() {
-    let err = fails_with(
-        Scenario::RedirectCrossOrigin,
-        ErrorKind::Status,
-        Some("redirect"),
-    )
-    .await;
+    let err = refuses_redirect(Scenario::RedirectCrossOrigin).await;
     assert_eq!(err.status(), Some(302));
     assert!(err.message().contains("https://127.0.0.1:"), "{err}");
     assert!(
@@ -102,8 +108,7 @@ async fn a_redirected_submit_sends_nothing_to_the_other_origin() {
 
 #[tokio::test]
 async fn no_request_reaches_another_origin_or_plain_http() {
-    let server = HostileServer::start().unwrap();
-    let client = client(&server, &server.base_url());
+    let (server, client) = start();
     for scenario in [
         Scenario::RedirectCrossOrigin,
         Scenario::RedirectHttp,
@@ -123,14 +128,9 @@ async fn no_request_reaches_another_origin_or_plain_http() {
 
 #[tokio::test]
 async fn redirects_to_http_and_to_the_same_origin_are_not_followed_either() {
-    let err = fails_with(Scenario::RedirectHttp, ErrorKind::Status, Some("redirect")).await;
+    let err = refuses_redirect(Scenario::RedirectHttp).await;
     assert!(err.message().contains("http://127.0.0.1:"), "{err}");
-    let err = fails_with(
-        Scenario::RedirectSameOrigin,
-        ErrorKind::Status,
-        Some("redirect"),
-    )
-    .await;
+    let err = refuses_redirect(Scenario::RedirectSameOrigin).await;
     assert_eq!(err.status(), Some(307));
 }
 
@@ -149,11 +149,8 @@ async fn huge_2xx_bodies_stop_at_the_cap() {
 
 #[tokio::test]
 async fn a_small_cap_refuses_a_normal_body() {
-    let server = HostileServer::start().unwrap();
-    let small = hostile_builder(&server, &server.base_url())
-        .max_response_bytes(10)
-        .build()
-        .unwrap();
+    let (_server, builder) = hostile();
+    let small = builder.max_response_bytes(10).build().unwrap();
     let err = small.face_auth().get("ok").await.unwrap_err();
     assert_eq!(err.code(), Some("response_too_large"));
     assert_eq!(small.config().max_response_bytes(), 10);
@@ -169,26 +166,6 @@ async fn huge_error_bodies_are_read_only_in_part() {
 }
 
 #[tokio::test]
-async fn a_slow_drip_times_out() {
-    fails_with(Scenario::SlowDrip, ErrorKind::Timeout, None).await;
-}
-
-#[tokio::test]
-async fn an_endless_chunked_body_times_out() {
-    fails_with(Scenario::EndlessChunked, ErrorKind::Timeout, None).await;
-}
-
-#[tokio::test]
-async fn a_stalled_tls_record_times_out() {
-    fails_with(Scenario::StalledTls, ErrorKind::Timeout, None).await;
-}
-
-#[tokio::test]
-async fn a_server_that_never_answers_times_out() {
-    fails_with(Scenario::NoAnswer, ErrorKind::Timeout, None).await;
-}
-
-#[tokio::test]
 async fn a_port_that_never_handshakes_times_out() {
     let server = HostileServer::start().unwrap();
     let silent = client(&server, &server.silent_base_url());
@@ -199,45 +176,34 @@ async fn a_port_that_never_handshakes_times_out() {
     still_healthy(&server, &client(&server, &server.base_url())).await;
 }
 
-#[tokio::test]
-async fn a_header_flood_is_refused() {
-    fails_with(Scenario::HeaderFlood, ErrorKind::Connection, None).await;
+/// One test per scenario that only has to end in the right error, checked by [`fails_with`]:
+/// `test_name: Scenario => ErrorKind, code;`.
+macro_rules! ends_in {
+    ($($name:ident: $scenario:ident => $kind:ident, $code:expr;)*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            fails_with(Scenario::$scenario, ErrorKind::$kind, $code).await;
+        }
+    )*};
 }
 
-#[tokio::test]
-async fn a_header_drip_times_out() {
-    fails_with(Scenario::HeaderDrip, ErrorKind::Timeout, None).await;
-}
-
-#[tokio::test]
-async fn a_malformed_status_line_is_a_connection_error() {
-    fails_with(Scenario::MalformedStatusLine, ErrorKind::Connection, None).await;
-}
-
-#[tokio::test]
-async fn a_short_content_length_leaves_an_unreadable_body() {
-    fails_with(
-        Scenario::ShortContentLength,
-        ErrorKind::Status,
-        Some("invalid_response"),
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn a_long_content_length_is_a_truncated_body() {
-    fails_with(Scenario::LongContentLength, ErrorKind::Connection, None).await;
-}
-
-#[tokio::test]
-async fn a_connection_closed_mid_body_is_a_connection_error() {
-    fails_with(Scenario::ClosedMidBody, ErrorKind::Connection, None).await;
+ends_in! {
+    a_slow_drip_times_out: SlowDrip => Timeout, None;
+    an_endless_chunked_body_times_out: EndlessChunked => Timeout, None;
+    a_stalled_tls_record_times_out: StalledTls => Timeout, None;
+    a_server_that_never_answers_times_out: NoAnswer => Timeout, None;
+    a_header_flood_is_refused: HeaderFlood => Connection, None;
+    a_header_drip_times_out: HeaderDrip => Timeout, None;
+    a_malformed_status_line_is_a_connection_error: MalformedStatusLine => Connection, None;
+    a_short_content_length_leaves_an_unreadable_body:
+        ShortContentLength => Status, Some("invalid_response");
+    a_long_content_length_is_a_truncated_body: LongContentLength => Connection, None;
+    a_connection_closed_mid_body_is_a_connection_error: ClosedMidBody => Connection, None;
 }
 
 #[tokio::test]
 async fn an_http10_close_delimited_body_is_read() {
-    let server = HostileServer::start().unwrap();
-    let client = client(&server, &server.base_url());
+    let (server, client) = start();
     let record = client
         .face_auth()
         .get(Scenario::Http10CloseDelimited.name())

@@ -4,8 +4,8 @@
 mod common;
 
 use argos_addon::ErrorKind;
-use argos_addon_hostile::{HostileServer, Scenario};
-use common::hostile_builder;
+use argos_addon_hostile::Scenario;
+use common::hostile;
 
 const BOUND: u64 = 64 * 1024 * 1024;
 
@@ -17,11 +17,8 @@ fn status_kib(field: &str) -> u64 {
 
 #[tokio::test]
 async fn a_1_gib_answer_grows_memory_by_less_than_64_mib() {
-    let server = HostileServer::start().unwrap();
-    let client = hostile_builder(&server, &server.base_url())
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let (_server, builder) = hostile();
+    let client = builder.max_retries(0).build().unwrap();
     // Warm the pool, TLS and the allocator so that the measure is of the body alone.
     client.face_auth().get("ok").await.unwrap();
     for (scenario, kind) in [

@@ -53,11 +53,7 @@ async fn submit_same_face_is_approved_with_scores() {
 #[tokio::test]
 async fn another_face_is_a_rejected_result_not_an_error() {
     let (_mock, client) = seeded();
-    let result = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub0000000001", png(2)))
-        .await
-        .unwrap();
+    let result = submit(&client, "sub0000000001", png(2)).await.unwrap();
     assert!(!result.approved);
     assert_eq!(result.auth_status, "rejected");
     assert_eq!(result.fail_codes, ["face_compare_underscore"]);
@@ -93,12 +89,7 @@ async fn submit_streams_a_file_path() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("selfie.jpeg");
     std::fs::write(&path, jpeg(1)).unwrap();
-    let result = client
-        .face_auth()
-        .submit(SubmitRequest::new(
-            "sub0000000001",
-            FaceImage::Path(path.clone()),
-        ))
+    let result = submit(&client, "sub0000000001", FaceImage::Path(path.clone()))
         .await
         .unwrap();
     assert!(result.approved);
@@ -112,18 +103,12 @@ async fn submit_streams_a_file_path() {
 async fn unknown_and_unapproved_submissions_are_typed_errors() {
     let (mock, client) = seeded();
     mock.add_submission("sub-pending", "pending", Some(jpeg(3)));
-    let missing = client
-        .face_auth()
-        .submit(SubmitRequest::new("no-such-submission", jpeg(1)))
+    let missing = submit(&client, "no-such-submission", jpeg(1))
         .await
         .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
     assert_eq!(missing.status(), Some(400));
-    let pending = client
-        .face_auth()
-        .submit(SubmitRequest::new("sub-pending", jpeg(3)))
-        .await
-        .unwrap_err();
+    let pending = submit(&client, "sub-pending", jpeg(3)).await.unwrap_err();
     assert_eq!(pending.kind(), ErrorKind::BadRequest);
     assert_eq!(pending.code(), Some("submission_not_approved"));
     assert!(pending.trace_id().is_some());
@@ -134,13 +119,10 @@ async fn unknown_and_unapproved_submissions_are_typed_errors() {
 async fn get_in_both_shapes() {
     let (mock, client) = seeded();
     let submitted = submit_selfie(&client).await.unwrap();
+    let id = &submitted.authentication_id;
     for shape in [ListShape::Wrapper, ListShape::Bare] {
         mock.set_list_shape(shape);
-        let record = client
-            .face_auth()
-            .get(&submitted.authentication_id)
-            .await
-            .unwrap();
+        let record = client.face_auth().get(id).await.unwrap();
         assert_eq!(record.auth_id, submitted.authentication_id);
         assert!(record.approved);
         assert_eq!(record.kyc_submission_id.as_deref(), Some("sub0000000001"));
@@ -250,17 +232,14 @@ async fn list_filters_by_date_range() {
 async fn image_in_each_encoding() {
     let (mock, client) = seeded();
     let result = submit_selfie(&client).await.unwrap();
+    let id = &result.authentication_id;
     for encoding in [
         ImageEncoding::Raw,
         ImageEncoding::JsonString,
         ImageEncoding::DataUri,
     ] {
         mock.set_image_encoding(encoding);
-        let image = client
-            .face_auth()
-            .image(&result.authentication_id)
-            .await
-            .unwrap();
+        let image = client.face_auth().image(id).await.unwrap();
         assert_eq!(image.as_ref(), jpeg(1).as_slice(), "{encoding:?}");
     }
 }

@@ -196,16 +196,11 @@ async fn a_dropped_connection_is_retried_on_get_but_not_on_post() {
 /// Accepts TCP connections and closes them at once: the TLS handshake fails before any request
 /// byte is sent, so even a submit may be retried.
 async fn closing_listener() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            drop(socket);
-        }
-    });
+    let (addr, accepted) = local_listener(|socket, accepted| async move {
+        accepted.fetch_add(1, Ordering::SeqCst);
+        drop(socket);
+    })
+    .await;
     (format!("https://{addr}/v3"), accepted)
 }
 

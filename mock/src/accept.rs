@@ -3,15 +3,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::gateway;
+use crate::bench;
+use crate::gateway::{self, DropConnection};
+use crate::response::Body;
 use crate::state::Shared;
 
 /// How long in-flight requests may finish after a stop before they are cut off,
@@ -64,7 +68,7 @@ async fn connection(
     let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
         return;
     };
-    let service = service_fn(move |request| gateway::handle(shared.clone(), request));
+    let service = service_fn(move |request| respond(shared.clone(), request));
     let conn = http1::Builder::new().serve_connection(TokioIo::new(tls), service);
     let mut conn = std::pin::pin!(conn);
     // Connection errors (including deliberate drops) only concern the client.
@@ -74,5 +78,19 @@ async fn connection(
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
         }
+    }
+}
+
+/// Hands the request to bench mode or to the gateway and its routes. The choice is made per
+/// request because [`MockServer::set_bench`](crate::MockServer::set_bench) may switch at any time.
+async fn respond(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    let bench = shared.lock().bench;
+    if bench {
+        bench::handle(shared, request).await
+    } else {
+        gateway::handle(shared, request).await
     }
 }

@@ -5,7 +5,8 @@ use crate::limits::{DailyQuota, TokenBucket};
 use crate::recorded::RecordedRequest;
 use crate::records::{FaceAuthRecord, SeedRecord};
 use crate::server::MockServer;
-use crate::state::{ImageEncoding, ListShape, Submission, count_key};
+use crate::shapes::{ImageEncoding, ListShape};
+use crate::state::{Submission, count_key};
 use crate::verdict::ForcedVerdict;
 
 impl MockServer {
@@ -48,7 +49,8 @@ impl MockServer {
         self.shared.lock().forced.push_back(verdict);
     }
 
-    /// Appends a fault to the FIFO list that requests consult before anything else.
+    /// Appends a fault to the FIFO list that requests consult before routing and the gateway's
+    /// checks.
     pub fn inject_fault(&self, fault: Fault) {
         if fault.times > 0 {
             self.shared.lock().faults.push(fault);
@@ -98,8 +100,9 @@ impl MockServer {
     }
 
     /// Bench mode, for benchmarks of clients: requests are counted but not recorded, any submit
-    /// is approved without its form being parsed or stored, and looking up an unknown `authId`
-    /// answers a canned approved record, so the server stays cheap and its memory flat.
+    /// is approved without its form being parsed or stored, and `GET /faceauth?authId=` for an
+    /// unknown `authId` lists a canned approved record, so the server stays cheap and its memory
+    /// flat. Faults and the gateway's checks apply as usual; takes effect from the next request.
     pub fn set_bench(&self, on: bool) {
         self.shared.lock().bench = on;
     }
@@ -112,7 +115,7 @@ impl MockServer {
     }
 
     /// Every request that arrived since start (or the last [`reset_counts`](Self::reset_counts)),
-    /// in order.
+    /// in order; bench mode records none.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().requests.clone()
     }

@@ -1,3 +1,5 @@
+//! Faults a test injects: misbehaviour that requests meet before routing and the gateway's checks.
+
 use std::time::Duration;
 
 /// A one-shot (or `times`-shot) misbehaviour injected with
@@ -49,7 +51,7 @@ impl Fault {
     }
 
     /// Respond with `status` and `body`, labelled `application/json` unless the body
-    /// looks like markup (starts with `<`), which is labelled `text/html`.
+    /// looks like markup (starts with `<` after any whitespace), which is labelled `text/html`.
     #[must_use]
     pub fn status(status: u16, body: impl Into<String>) -> Self {
         let body = body.into();

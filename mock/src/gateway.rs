@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::{error, fmt};
 
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use hyper::header::CONTENT_TYPE;
 use hyper::http::request::Parts;
-use hyper::{Request, Response, StatusCode};
-use serde_json::json;
+use hyper::{Request, Response};
 
-use crate::body;
+use crate::admission::{self, Refusal};
+use crate::body::{self, ReadBody};
 use crate::fault::{self, FaultAction};
 use crate::multipart::{self, Part};
 use crate::query;
@@ -31,20 +31,14 @@ impl fmt::Display for DropConnection {
 
 impl error::Error for DropConnection {}
 
+/// Reads, records and checks a request, then answers it with its route.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
     let (head, body) = request.into_parts();
-    // A body that never fully arrived leaves nobody to answer.
-    let body = body::read(body, &head.headers, shared.config.max_body_bytes)
-        .await
-        .map_err(|_| DropConnection)?;
-    // Bench mode answers submits without reading the form: the server should not be what a
-    // benchmark of clients measures.
-    let bench = shared.lock().bench;
+    let body = read_body(&shared, &head, body).await?;
     let form = match &body.data {
-        Some(_) if bench => None,
         Some(data) => {
             let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
             multipart::parse(content_type, data.clone()).await
@@ -52,8 +46,34 @@ pub(crate) async fn handle(
         None => None,
     };
     let query = query::parse(head.uri.query().unwrap_or_default());
+    let recorded = record(&head, &query, form.as_deref(), body.len);
+    pass(&shared, &head, &body, Some(recorded), |route| {
+        routes::dispatch(route, &shared, ApiRequest { query, form })
+    })
+    .await
+}
 
-    match arrive(&shared, &head, &query, form.as_deref(), body.len) {
+/// Reads the body under the size limit. A body that never fully arrived leaves nobody to answer.
+pub(crate) async fn read_body(
+    shared: &Shared,
+    head: &Parts,
+    body: Incoming,
+) -> Result<ReadBody, DropConnection> {
+    body::read(body, &head.headers, shared.config.max_body_bytes)
+        .await
+        .map_err(|_| DropConnection)
+}
+
+/// The gateway once the body is in: counts the request (and records it, if `recorded`), applies
+/// the fault it runs into, routes and admits it, and lets `serve` answer an admitted route.
+pub(crate) async fn pass(
+    shared: &Shared,
+    head: &Parts,
+    body: &ReadBody,
+    recorded: Option<RecordedRequest>,
+    serve: impl FnOnce(Route) -> Response<Body>,
+) -> Result<Response<Body>, DropConnection> {
+    match arrive(shared, head, recorded) {
         Some(FaultAction::Respond {
             status,
             headers,
@@ -68,49 +88,51 @@ pub(crate) async fn handle(
     }
 
     let response = match Route::find(&head.method, head.uri.path()) {
-        None => refusal(Refusal::MissingToken),
-        Some(route) => match admit(&shared, &head.headers, body.data.is_none()) {
-            Err(refused) => refusal(refused),
-            Ok(()) => routes::dispatch(route, &shared, ApiRequest { query, form }),
+        None => Refusal::MissingToken.response(),
+        Some(route) => match admission::admit(shared, &head.headers, body.data.is_none()) {
+            Err(refused) => refused.response(),
+            Ok(()) => serve(route),
         },
     };
     Ok(response::with_request_id(response))
 }
 
-/// Counts and records the request, and takes the fault it runs into, if any.
-fn arrive(
-    shared: &Shared,
+/// The request as [`MockServer::requests`](crate::MockServer::requests) lists it.
+fn record(
     head: &Parts,
     query: &[(String, String)],
     form: Option<&[Part]>,
     body_len: usize,
-) -> Option<FaultAction> {
+) -> RecordedRequest {
+    let headers = head
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if name == "x-api-key" {
+                "<redacted>".to_owned()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    RecordedRequest {
+        method: head.method.as_str().to_owned(),
+        path: relative_path(head.uri.path()).to_owned(),
+        query: query.to_vec(),
+        headers,
+        form: form.unwrap_or_default().iter().map(Part::summary).collect(),
+        body_len,
+    }
+}
+
+/// Counts the request, keeps its record if there is one, and takes the fault it runs into.
+fn arrive(shared: &Shared, head: &Parts, recorded: Option<RecordedRequest>) -> Option<FaultAction> {
     let method = head.method.as_str();
     let path = relative_path(head.uri.path());
     let mut state = shared.lock();
     *state.counts.entry(count_key(method, path)).or_default() += 1;
-    if !state.bench {
-        let headers = head
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let value = if name == "x-api-key" {
-                    "<redacted>".to_owned()
-                } else {
-                    String::from_utf8_lossy(value.as_bytes()).into_owned()
-                };
-                (name.as_str().to_owned(), value)
-            })
-            .collect();
-        state.requests.push(RecordedRequest {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            query: query.to_vec(),
-            headers,
-            form: form.unwrap_or_default().iter().map(Part::summary).collect(),
-            body_len,
-        });
-    }
+    state.requests.extend(recorded);
     fault::take(&mut state.faults, method, path)
 }
 
@@ -120,77 +142,6 @@ fn relative_path(path: &str) -> &str {
         Some("") => "/",
         Some(rest) if rest.starts_with('/') => rest,
         _ => path,
-    }
-}
-
-/// Why the gateway turned a request away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
-    MissingToken,
-    Forbidden,
-    Denied,
-    TooLarge,
-    Throttled,
-    QuotaExceeded,
-}
-
-fn admit(shared: &Shared, headers: &HeaderMap, too_large: bool) -> Result<(), Refusal> {
-    let key = headers.get("x-api-key").map(HeaderValue::as_bytes);
-    if key != Some(shared.config.api_key.as_bytes()) {
-        return Err(Refusal::Forbidden);
-    }
-    let mut state = shared.lock();
-    // The usage plan counts every request with a valid key, even ones refused later.
-    let within_quota = state.quota.count();
-    if state.deny {
-        Err(Refusal::Denied)
-    } else if too_large {
-        Err(Refusal::TooLarge)
-    } else if state
-        .bucket
-        .as_mut()
-        .is_some_and(|bucket| !bucket.try_take())
-    {
-        Err(Refusal::Throttled)
-    } else if !within_quota {
-        Err(Refusal::QuotaExceeded)
-    } else {
-        Ok(())
-    }
-}
-
-fn refusal(refusal: Refusal) -> Response<Body> {
-    use StatusCode as S;
-    match refusal {
-        Refusal::MissingToken => response::gateway_error(
-            S::FORBIDDEN,
-            "MissingAuthenticationTokenException",
-            &json!({"message": "Missing Authentication Token"}),
-        ),
-        Refusal::Forbidden => response::gateway_error(
-            S::FORBIDDEN,
-            "ForbiddenException",
-            &json!({"message": "Forbidden"}),
-        ),
-        Refusal::Denied => response::gateway_error(
-            S::FORBIDDEN,
-            "AccessDeniedException",
-            &json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
-        ),
-        Refusal::TooLarge => response::json(
-            S::PAYLOAD_TOO_LARGE,
-            &json!({"message": "Request Entity Too Large"}),
-        ),
-        Refusal::Throttled => response::gateway_error(
-            S::TOO_MANY_REQUESTS,
-            "TooManyRequestsException",
-            &json!({"message": "Too Many Requests"}),
-        ),
-        Refusal::QuotaExceeded => response::gateway_error(
-            S::TOO_MANY_REQUESTS,
-            "LimitExceededException",
-            &json!({"message": "Limit Exceeded"}),
-        ),
     }
 }
 

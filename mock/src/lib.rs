@@ -5,7 +5,8 @@
 //! whose PEM is available from [`MockServer::ca_cert_pem`]. Besides the routes it
 //! imitates the API Gateway in front of the real service (key check, IP deny,
 //! body limit, throttling, daily quota) and lets tests inject faults, force
-//! verdicts and inspect every request that arrived.
+//! verdicts and inspect every request that arrived. Bench mode
+//! ([`MockServer::set_bench`]) serves benchmarks of clients instead.
 //!
 //! ```no_run
 //! use argos_addon_mock::{MockOptions, MockServer};
@@ -17,6 +18,8 @@
 //! ```
 
 mod accept;
+mod admission;
+mod bench;
 mod body;
 mod control;
 mod fault;
@@ -35,14 +38,18 @@ mod records;
 mod response;
 mod routes;
 mod server;
+mod shapes;
 mod state;
 mod tls;
 mod verdict;
 
 pub use fault::{Fault, FaultAction};
-pub use options::MockOptions;
+pub use options::{
+    DEFAULT_DAILY_QUOTA, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_SIMILARITY_THRESHOLD,
+    MockOptions,
+};
 pub use recorded::{FormPart, RecordedRequest};
 pub use records::{FaceAuthRecord, SeedRecord};
 pub use server::MockServer;
-pub use state::{ImageEncoding, ListShape};
+pub use shapes::{ImageEncoding, ListShape};
 pub use verdict::ForcedVerdict;

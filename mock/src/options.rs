@@ -1,3 +1,14 @@
+//! How a [`MockServer`](crate::MockServer) is configured, and the documented defaults.
+
+/// [`MockOptions::max_body_bytes`] by default: 10 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// [`MockOptions::rate_limit`] by default: 5,000 requests per second.
+pub const DEFAULT_RATE_LIMIT: f64 = 5000.0;
+/// [`MockOptions::daily_quota`] by default: 500,000 requests per UTC day.
+pub const DEFAULT_DAILY_QUOTA: u64 = 500_000;
+/// [`MockOptions::similarity_threshold`] by default: 85.
+pub const DEFAULT_SIMILARITY_THRESHOLD: f64 = 85.0;
+
 /// How to configure a [`MockServer`](crate::MockServer).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MockOptions {
@@ -22,17 +33,18 @@ pub struct MockOptions {
 }
 
 impl Default for MockOptions {
-    /// Ephemeral port, random credentials, 10 MiB bodies, 5,000 req/s, 500,000
-    /// requests a day and a similarity threshold of 85, as documented for the real API.
+    /// Ephemeral port, random credentials, 10 MiB bodies, 5,000 req/s, 500,000 requests a
+    /// day and a similarity threshold of 85 (the `DEFAULT_*` constants), as documented for
+    /// the real API.
     fn default() -> Self {
         Self {
             port: 0,
             api_key: None,
             project_id: None,
-            max_body_bytes: 10 * 1024 * 1024,
-            rate_limit: Some(5000.0),
-            daily_quota: Some(500_000),
-            similarity_threshold: 85.0,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
+            daily_quota: Some(DEFAULT_DAILY_QUOTA),
+            similarity_threshold: DEFAULT_SIMILARITY_THRESHOLD,
         }
     }
 }

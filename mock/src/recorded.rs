@@ -1,3 +1,5 @@
+//! What the mock keeps of each request, for a test to inspect.
+
 /// One request as it reached the mock, listed by [`MockServer::requests`](crate::MockServer::requests).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {

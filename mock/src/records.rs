@@ -66,18 +66,6 @@ impl FaceAuthRecord {
         }
     }
 
-    /// The approved record bench mode answers for any unknown id.
-    pub(crate) fn canned(auth_id: &str, similarity_threshold: f64) -> Self {
-        let seed = SeedRecord {
-            auth_id: None,
-            auth_status: "approved".into(),
-            create_time: Utc::now(),
-            submission_id: "bench-submission".into(),
-            image: None,
-        };
-        Self::seeded(seed, auth_id.to_owned(), similarity_threshold)
-    }
-
     /// Erases what `DELETE /faceauth` documents as personal data; the ID, status
     /// and time survive.
     pub(crate) fn erase(&mut self) {

@@ -39,7 +39,7 @@ pub(crate) fn gateway_error(
     response
 }
 
-/// A 400 from `POST /faceauth` or `GET /faceauth/image`.
+/// A 400 with a `traceId`, as `POST /faceauth`, `GET /faceauth` and `GET /faceauth/image` send.
 pub(crate) fn traced_error(code: &str, message: &str) -> Response<Body> {
     let body = json!({"traceId": ids::trace_id(), "errorCode": code, "message": message});
     json(StatusCode::BAD_REQUEST, &body)

@@ -12,60 +12,8 @@ use crate::limits::{DailyQuota, TokenBucket};
 use crate::options::MockOptions;
 use crate::recorded::RecordedRequest;
 use crate::records::{FaceAuthRecord, truncate_to_millis};
+use crate::shapes::{ImageEncoding, ListShape};
 use crate::verdict::ForcedVerdict;
-
-/// Which of the two documented `GET /faceauth` response shapes to send.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ListShape {
-    /// `[{"faceAuth_projectId", "data": [...], "nextPage_key"?}]`, as in the current docs.
-    #[default]
-    Wrapper,
-    /// A bare array of records, as in the older docs (no cursor).
-    Bare,
-}
-
-/// How `GET /faceauth/image` packages the base64 image, since the docs leave it open.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ImageEncoding {
-    /// The base64 text itself, as `text/plain`.
-    #[default]
-    Raw,
-    /// A JSON string holding the base64 text, as `application/json`.
-    JsonString,
-    /// A `data:image/jpeg;base64,...` (or `image/png`) URI, as `text/plain`.
-    DataUri,
-}
-
-impl std::str::FromStr for ListShape {
-    type Err = String;
-
-    /// `"wrapper"` or `"bare"`, the names the Python and Node mocks take.
-    fn from_str(name: &str) -> Result<Self, String> {
-        match name {
-            "wrapper" => Ok(ListShape::Wrapper),
-            "bare" => Ok(ListShape::Bare),
-            other => Err(format!(
-                "list shape must be 'wrapper' or 'bare', got {other:?}"
-            )),
-        }
-    }
-}
-
-impl std::str::FromStr for ImageEncoding {
-    type Err = String;
-
-    /// `"raw"`, `"json"` or `"data_uri"`, the names the Python and Node mocks take.
-    fn from_str(name: &str) -> Result<Self, String> {
-        match name {
-            "raw" => Ok(ImageEncoding::Raw),
-            "json" => Ok(ImageEncoding::JsonString),
-            "data_uri" => Ok(ImageEncoding::DataUri),
-            other => Err(format!(
-                "image encoding must be 'raw', 'json' or 'data_uri', got {other:?}"
-            )),
-        }
-    }
-}
 
 /// Settings fixed at start.
 #[derive(Debug)]
@@ -83,6 +31,7 @@ pub(crate) struct Submission {
     pub selfie: Option<Vec<u8>>,
 }
 
+/// What changes while the server runs.
 #[derive(Debug)]
 pub(crate) struct State {
     pub submissions: HashMap<String, Submission>,
@@ -97,7 +46,8 @@ pub(crate) struct State {
     pub image_encoding: ImageEncoding,
     pub bucket: Option<TokenBucket>,
     pub quota: DailyQuota,
-    /// Bench mode: see [`MockServer::set_bench`](crate::MockServer::set_bench).
+    /// Whether requests go to [`bench`](crate::bench) instead of the gateway and its routes:
+    /// see [`MockServer::set_bench`](crate::MockServer::set_bench).
     pub bench: bool,
     last_create_time: Option<DateTime<Utc>>,
 }
@@ -157,7 +107,6 @@ impl Shared {
             image_encoding: ImageEncoding::default(),
             bucket: opts.rate_limit.map(TokenBucket::new),
             quota: DailyQuota::new(opts.daily_quota),
-
             bench: false,
             last_create_time: None,
         };

@@ -20,25 +20,8 @@ from ._native import (
     Score,
     WebhookReference,
 )
-from .errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    ArgosError,
-    AuthenticationError,
-    BadGatewayError,
-    BadRequestError,
-    ConfigurationError,
-    InternalServerError,
-    IPNotAllowedError,
-    NotFoundError,
-    PayloadTooLargeError,
-    QuotaExceededError,
-    RateLimitError,
-    ServerError,
-    ValidationError,
-    WebhookError,
-)
+from . import errors as _errors
+from .errors import *  # noqa: F403 (the error classes, listed in errors.__all__)
 
 __version__: str = _native.__version__
 
@@ -59,25 +42,9 @@ __all__ = [
     "encrypt_query",
     "decrypt_query",
     "parse_webhook",
-    "ArgosError",
-    "ConfigurationError",
-    "ValidationError",
-    "WebhookError",
-    "APIConnectionError",
-    "APITimeoutError",
-    "APIStatusError",
-    "BadRequestError",
-    "NotFoundError",
-    "AuthenticationError",
-    "IPNotAllowedError",
-    "PayloadTooLargeError",
-    "RateLimitError",
-    "QuotaExceededError",
-    "ServerError",
-    "InternalServerError",
-    "BadGatewayError",
     "__version__",
 ]
+__all__ += _errors.__all__
 
 
 def encrypt_query(params: Dict[str, Any], api_key: str) -> str:

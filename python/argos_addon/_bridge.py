@@ -3,6 +3,9 @@
 Each running loop gets one ``Completions`` queue and a pipe: a finished call queues its value in
 Rust and writes a byte when the queue was empty; the loop's reader drains the queue, so a burst
 of completions costs one wake-up and no runtime thread ever enters the interpreter.
+
+A native operation blocks and returns its value when called as is; given a last argument
+``(completions, call_id)``, its target, it starts on the runtime instead and returns at once.
 """
 
 from __future__ import annotations
@@ -34,10 +37,10 @@ class _LoopBridge:
         # Closes the pipe once the loop is gone (no call can be pending then).
         weakref.finalize(loop, _close, read_fd, write_fd)
 
-    def start(self, method: Callable[..., None], args: tuple[Any, ...]) -> "asyncio.Future[Any]":
+    def start(self, method: Callable[..., object], args: tuple[Any, ...]) -> "asyncio.Future[Any]":
         call_id = next(self._ids)
         future = self._loop.create_future()
-        method(self.completions, call_id, *args)
+        method(*args, (self.completions, call_id))
         self._futures[call_id] = future
         future.add_done_callback(lambda f: self._forget(call_id, f))
         return future
@@ -72,8 +75,8 @@ def _close(*fds: int) -> None:
 _bridges: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBridge]" = weakref.WeakKeyDictionary()
 
 
-def start(method: Callable[..., None], *args: Any) -> "asyncio.Future[Any]":
-    """Starts ``method(completions, call_id, *args)`` and returns the future it will settle."""
+def start(method: Callable[..., object], *args: Any) -> "asyncio.Future[Any]":
+    """Starts ``method(*args, (completions, call_id))`` and returns the future it will settle."""
     # Imported here: asyncio costs ~50 ms to import, and only async callers need it (they have
     # imported it already).
     import asyncio

@@ -29,6 +29,7 @@ from . import (
     decrypt_query,
     parse_webhook,
 )
+from ._client import DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT
 
 # Most specific first: the first class the error is an instance of decides the code.
 EXIT_CODES: List[Tuple[Type[ArgosError], int]] = [
@@ -165,7 +166,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--api-key", help="Add-On project key (default: $ARGOS_API_KEY)")
     common.add_argument("--base-url", help="default: $ARGOS_BASE_URL, else the public API")
     common.add_argument("--ca-cert", help="extra trusted CA certificate (PEM file)")
-    common.add_argument("--timeout", type=float, default=60.0, help="seconds per attempt (default 60)")
+    common.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per attempt (default {DEFAULT_TIMEOUT:g})"
+    )
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     parser = argparse.ArgumentParser(
@@ -195,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("list", cmd_list, "list every FaceAuth record, newest first (all pages)")
     sub.add_argument("--since", help="start date, YYYY-MM-DD (with --until)")
     sub.add_argument("--until", help="end date, YYYY-MM-DD (with --since)")
-    sub.add_argument("--page-size", type=int, default=2000)
+    sub.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
     sub = command("image", cmd_image, "download the image of a FaceAuth record")
     sub.add_argument("auth_id")
     sub.add_argument("-o", "--output", required=True, help="file to write, or - for stdout")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import sys
 from functools import cached_property
@@ -10,21 +11,31 @@ from types import TracebackType
 from typing import (
     IO,
     TYPE_CHECKING,
+    Any,
     AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Dict,
     Iterator,
     Optional,
     Type,
     TypeVar,
     Union,
+    cast,
 )
 
 from . import _native
 from ._bridge import start
 from ._native import FaceAuthPage, FaceAuthRecord, FaceAuthResult
-from .errors import ArgosError, ConfigurationError, ValidationError
+from .errors import ValidationError
 
 if TYPE_CHECKING:
-    from typing_extensions import TypeAlias
+    import asyncio
+
+    from typing_extensions import Concatenate, ParamSpec, TypeAlias
+
+    _P = ParamSpec("_P")
 
 __all__ = ["Client", "AsyncClient", "FaceAuth", "AsyncFaceAuth", "FaceImage", "DateLike"]
 
@@ -41,8 +52,13 @@ DEFAULT_MAX_RETRIES: int = _native.DEFAULT_MAX_RETRIES
 DEFAULT_RATE_LIMIT: float = _native.DEFAULT_RATE_LIMIT
 DEFAULT_MAX_UPLOAD_BYTES: int = _native.DEFAULT_MAX_UPLOAD_BYTES
 DEFAULT_MAX_RESPONSE_BYTES: int = _native.DEFAULT_MAX_RESPONSE_BYTES
+DEFAULT_PAGE_SIZE: int = _native.DEFAULT_PAGE_SIZE
 
 _USER_AGENT = f"python/{sys.version_info[0]}.{sys.version_info[1]}"
+
+_R = TypeVar("_R")
+_F = TypeVar("_F", bound=Callable[..., object])
+_S = TypeVar("_S", bound="_ClosedOnExit")
 
 
 def _python_log_level() -> int:
@@ -89,28 +105,12 @@ def _date(name: str, value: Optional[DateLike]) -> Optional[str]:
     raise ValidationError(f"{name} must be a datetime.date or 'YYYY-MM-DD', not {type(value).__name__}")
 
 
-def _ca_cert(ca_cert: Union[str, bytes, "os.PathLike[str]", None]) -> Union[str, bytes, None]:
-    """PEM text or bytes as given; another str or path names a PEM file, read here."""
-    if ca_cert is None or isinstance(ca_cert, bytes):
-        return ca_cert
-    if isinstance(ca_cert, str) and "-----BEGIN" in ca_cert:
-        return ca_cert
-    if not isinstance(ca_cert, (str, os.PathLike)):
-        raise TypeError(f"ca_cert must be PEM text, PEM bytes or a path, not {type(ca_cert).__name__}")
-    return _read_file(ca_cert, ConfigurationError, "ca_cert is neither PEM text nor a readable PEM file")
-
-
-def _read_file(path: Union[str, "os.PathLike[str]"], error: Type[ArgosError], what: str) -> bytes:
-    """The file's bytes, or ``error`` saying ``what`` failed and why."""
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except (OSError, ValueError) as err:  # ValueError: a path with a NUL or a lone surrogate
-        raise error(f"{what} ({getattr(err, 'strerror', None) or err})") from err
-
-
 class FaceAuth:
-    """The Add-On operations of a :class:`Client` (``client.face_auth``)."""
+    """The Add-On operations of a :class:`Client` (``client.face_auth``).
+
+    Each operation is written once, here: :class:`AsyncFaceAuth` runs the same code over a native
+    client whose calls start on the event loop (see :func:`_coroutine`).
+    """
 
     def __init__(self, native: _native.NativeClient) -> None:
         self._native = native
@@ -130,7 +130,7 @@ class FaceAuth:
         A rejection is a result (``approved`` is False), not an exception. Never retried once the
         request may have reached the server.
         """
-        return self._native.submit(submission_id, _image(face_image), user_id, cf1, cf2, cf3)
+        return self._native.submit(submission_id, _image(face_image), (user_id, cf1, cf2, cf3))
 
     def get(self, auth_id: str) -> FaceAuthRecord:
         """One record; :class:`~argos_addon.NotFoundError` if the API returns none."""
@@ -145,20 +145,18 @@ class FaceAuth:
         next_key: Optional[str] = None,
     ) -> FaceAuthPage:
         """One page of records, newest first; pass ``page.next_key`` back for the next one."""
-        return self._native.list_page(
-            _date("start_date", start_date), _date("end_date", end_date), count, next_key
-        )
+        return self._native.list_page(_date("start_date", start_date), _date("end_date", end_date), count, next_key)
 
     def list(
         self,
         *,
         start_date: Optional[DateLike] = None,
         end_date: Optional[DateLike] = None,
-        page_size: int = 2000,
+        page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Iterator[FaceAuthRecord]:
-        """Every record, newest first, fetching pages lazily as you iterate."""
-        pager = self._native.pager(_date("start_date", start_date), _date("end_date", end_date), page_size)
-        return _Records(pager)
+        """Every record, newest first, fetching pages lazily as you iterate (``async for`` on an
+        :class:`AsyncClient`)."""
+        return _Records(self._native.pager(_date("start_date", start_date), _date("end_date", end_date), page_size))
 
     def image(self, auth_id: str) -> bytes:
         """The FaceAuth image, decoded."""
@@ -166,77 +164,75 @@ class FaceAuth:
 
     def delete(self, auth_id: str) -> None:
         """Erase the image and personal data; the record stays, marked ``deleted``."""
-        self._native.delete(auth_id)
+        return self._native.delete(auth_id)
 
 
-class AsyncFaceAuth:
-    """The Add-On operations of an :class:`AsyncClient` (``client.face_auth``)."""
+class _OnLoop:
+    """A native client whose operations start on the running event loop and return its future
+    instead of blocking: :class:`FaceAuth`'s code over it is :class:`AsyncFaceAuth`'s."""
 
     def __init__(self, native: _native.NativeClient) -> None:
         self._native = native
+        self.pager = native.pager  # makes no request: stays a plain call
 
-    async def submit(
-        self,
-        submission_id: str,
-        face_image: FaceImage,
-        *,
-        user_id: Optional[str] = None,
-        cf1: Optional[str] = None,
-        cf2: Optional[str] = None,
-        cf3: Optional[str] = None,
-    ) -> FaceAuthResult:
-        """Compare ``face_image`` with the approved ID Check submission ``submission_id``."""
-        result: FaceAuthResult = await start(
-            self._native.submit_async, submission_id, _image(face_image), user_id, cf1, cf2, cf3
-        )
-        return result
+    def __getattr__(self, name: str) -> Callable[..., "asyncio.Future[Any]"]:
+        operation = functools.partial(start, getattr(self._native, name))
+        setattr(self, name, operation)  # found in the instance from now on
+        return operation
 
-    async def get(self, auth_id: str) -> FaceAuthRecord:
-        """One record; :class:`~argos_addon.NotFoundError` if the API returns none."""
-        record: FaceAuthRecord = await start(self._native.get_async, auth_id)
-        return record
 
-    async def list_page(
-        self,
-        *,
-        start_date: Optional[DateLike] = None,
-        end_date: Optional[DateLike] = None,
-        count: Optional[int] = None,
-        next_key: Optional[str] = None,
-    ) -> FaceAuthPage:
-        """One page of records, newest first; pass ``page.next_key`` back for the next one."""
-        page: FaceAuthPage = await start(
-            self._native.list_page_async, _date("start_date", start_date), _date("end_date", end_date), count, next_key
-        )
-        return page
+def _renamed(method: _F, operation: Callable[..., object]) -> _F:
+    """``method``, named and documented as AsyncFaceAuth's ``operation`` (``help()`` shows it)."""
+    functools.update_wrapper(method, operation)
+    method.__qualname__ = f"AsyncFaceAuth.{method.__name__}"
+    return method
 
-    def list(
-        self,
-        *,
-        start_date: Optional[DateLike] = None,
-        end_date: Optional[DateLike] = None,
-        page_size: int = 2000,
-    ) -> AsyncIterator[FaceAuthRecord]:
-        """Every record, newest first: ``async for record in client.face_auth.list(): ...``."""
-        pager = self._native.pager(_date("start_date", start_date), _date("end_date", end_date), page_size)
-        return _AsyncRecords(pager)
 
-    async def image(self, auth_id: str) -> bytes:
-        """The FaceAuth image, decoded."""
-        image: bytes = await start(self._native.image_async, auth_id)
-        return image
+def _coroutine(
+    operation: "Callable[Concatenate[FaceAuth, _P], _R]",
+) -> "Callable[Concatenate[AsyncFaceAuth, _P], Coroutine[Any, Any, _R]]":
+    """``operation`` of :class:`FaceAuth` as a coroutine of :class:`AsyncFaceAuth`: the same
+    signature, documentation and argument handling, over the client that starts the call on the
+    running event loop."""
 
-    async def delete(self, auth_id: str) -> None:
-        """Erase the image and personal data; the record stays, marked ``deleted``."""
-        await start(self._native.delete_async, auth_id)
+    async def on_loop(self: AsyncFaceAuth, /, *args: "_P.args", **kwargs: "_P.kwargs") -> _R:
+        return await cast("Awaitable[_R]", operation(self._on_loop, *args, **kwargs))
+
+    return _renamed(on_loop, operation)
+
+
+def _async_records(
+    operation: "Callable[Concatenate[FaceAuth, _P], Iterator[FaceAuthRecord]]",
+) -> "Callable[Concatenate[AsyncFaceAuth, _P], AsyncIterator[FaceAuthRecord]]":
+    """``FaceAuth.list`` for :class:`AsyncFaceAuth`: the same pager, walked with ``async for``."""
+
+    def on_loop(self: AsyncFaceAuth, /, *args: "_P.args", **kwargs: "_P.kwargs") -> AsyncIterator[FaceAuthRecord]:
+        return _AsyncRecords(cast(_Records, operation(self._on_loop, *args, **kwargs)).pager)
+
+    return _renamed(on_loop, operation)
+
+
+class AsyncFaceAuth:
+    """The Add-On operations of an :class:`AsyncClient` (``client.face_auth``): those of
+    :class:`FaceAuth` as coroutines, and ``list`` as an async iterator."""
+
+    def __init__(self, native: _native.NativeClient) -> None:
+        self._on_loop = FaceAuth(cast(_native.NativeClient, _OnLoop(native)))
+
+    submit = _coroutine(FaceAuth.submit)
+    get = _coroutine(FaceAuth.get)
+    list_page = _coroutine(FaceAuth.list_page)
+    list = _async_records(FaceAuth.list)
+    image = _coroutine(FaceAuth.image)
+    delete = _coroutine(FaceAuth.delete)
 
 
 class _Records(Iterator[FaceAuthRecord]):
     def __init__(self, pager: _native.NativePager) -> None:
-        self._pager = pager
+        self.pager = pager
 
     def __next__(self) -> FaceAuthRecord:
-        record = self._pager.next()
+        record = self.pager.next()
         if record is None:
             raise StopIteration
         return record
@@ -247,10 +243,28 @@ class _AsyncRecords(AsyncIterator[FaceAuthRecord]):
         self._pager = pager
 
     async def __anext__(self) -> FaceAuthRecord:
-        record: Optional[FaceAuthRecord] = await start(self._pager.next_async)
+        record: Optional[FaceAuthRecord] = await start(self._pager.next)
         if record is None:
             raise StopAsyncIteration
         return record
+
+
+class _ClosedOnExit:
+    """``with`` gives the object itself and closes it on leaving the block."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _S) -> _S:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
 
 
 _C = TypeVar("_C", bound="_BaseClient")
@@ -259,6 +273,7 @@ _C = TypeVar("_C", bound="_BaseClient")
 class _BaseClient:
     _native: _native.NativeClient
 
+    # <surface:client-options> written by `make surface` from core/src/options.rs; do not edit
     def __init__(
         self,
         *,
@@ -272,27 +287,40 @@ class _BaseClient:
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        """Options default to ``$ARGOS_API_KEY`` / ``$ARGOS_BASE_URL`` and the values of sdk.md.
+        """The options of sdk.md; a bad one raises :class:`~argos_addon.ConfigurationError`
+        here, before any I/O.
 
-        ``timeout`` and ``connect_timeout`` are seconds; ``ca_cert`` is PEM text, PEM bytes or
-        the path of a PEM file (added to the system roots); ``rate_limit=None`` turns the
-        client-side rate limit off; a successful answer larger than ``max_response_bytes`` is an
-        :class:`~argos_addon.APIStatusError` (code ``response_too_large``). A bad option raises
-        :class:`~argos_addon.ConfigurationError` here, before any I/O.
+        - ``api_key``: The Add-On project's key; defaults to $ARGOS_API_KEY. Never printed anywhere.
+        - ``base_url``: An https:// URL; defaults to $ARGOS_BASE_URL, else the ARGOS API.
+        - ``timeout`` (seconds): Per attempt, for the whole request and answer. Default 60 s.
+        - ``connect_timeout`` (seconds): For opening a connection. Default 10 s.
+        - ``max_retries``: Retries after the first attempt. Default 2.
+        - ``ca_cert``: Extra trusted roots: PEM text, PEM bytes or the path of a PEM file.
+        - ``rate_limit``: Requests per second of the client-side limit (default 5000); none turns it
+          off.
+        - ``max_upload_bytes``: Larger face images are refused before upload. Default 10 MiB.
+        - ``max_response_bytes``: Larger successful answers are refused (code response_too_large).
+          Default 32 MiB.
         """
-        _native.set_python_log_level(_python_log_level())
-        self._native = _native.NativeClient(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            max_retries=max_retries,
-            ca_cert=_ca_cert(ca_cert),
-            rate_limit=rate_limit,
-            max_upload_bytes=max_upload_bytes,
-            max_response_bytes=max_response_bytes,
-            user_agent_suffix=f"{_USER_AGENT} {self._flavour}",
+        self._open(
+            {
+                "api_key": api_key,
+                "base_url": base_url,
+                "timeout": timeout,
+                "connect_timeout": connect_timeout,
+                "max_retries": max_retries,
+                "ca_cert": ca_cert,
+                "rate_limit": rate_limit,
+                "max_upload_bytes": max_upload_bytes,
+                "max_response_bytes": max_response_bytes,
+            }
         )
+    # </surface:client-options>
+
+    def _open(self, options: Dict[str, object]) -> None:
+        """Builds the native client from the options as the user gave them (the core reads them)."""
+        _native.set_python_log_level(_python_log_level())
+        self._native = _native.NativeClient(options, user_agent_suffix=f"{_USER_AGENT} {self._flavour}")
 
     _flavour = "sync"
 
@@ -312,13 +340,13 @@ class _BaseClient:
         token: Optional[str] = None,
     ) -> str:
         """The hosted Face Auth URL, its parameters encrypted with this client's key."""
-        return self._native.face_auth_url(project_id, submission_id, user_id, cf1, cf2, cf3, token)
+        return self._native.face_auth_url(project_id, submission_id, (user_id, cf1, cf2, cf3), token)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._native!r})"
 
 
-class Client(_BaseClient):
+class Client(_BaseClient, _ClosedOnExit):
     """A blocking client of the ARGOS Add-On (FaceAuth) API.
 
     Safe to share between threads; the GIL is released while a call waits, and Ctrl-C
@@ -332,17 +360,6 @@ class Client(_BaseClient):
     def close(self) -> None:
         """Close the connection pool; later calls raise :class:`~argos_addon.APIConnectionError`."""
         self._native.close()
-
-    def __enter__(self: _C) -> _C:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
 
 
 class AsyncClient(_BaseClient):

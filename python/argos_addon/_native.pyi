@@ -1,7 +1,7 @@
 """Type stubs of the private native module (Rust, pyo3)."""
 
 import datetime
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Union
 
 __version__: str
 DEFAULT_BASE_URL: str
@@ -11,8 +11,11 @@ DEFAULT_MAX_RESPONSE_BYTES: int
 DEFAULT_TIMEOUT: float
 DEFAULT_CONNECT_TIMEOUT: float
 DEFAULT_MAX_RETRIES: int
+DEFAULT_PAGE_SIZE: int
 
+# <surface:models> written by `make surface` from core/src/surface.rs; do not edit
 class Score:
+    """Scores of the checks the project's policy enabled; a check that did not run has no score."""
     @property
     def face_similarity_score(self) -> Optional[float]: ...
     @property
@@ -24,10 +27,12 @@ class Score:
     def to_dict(self) -> Dict[str, Any]: ...
 
 class FaceAuthResult:
+    """The answer to `POST /faceauth`. A rejection is a result, never an error."""
     @property
     def authentication_id(self) -> str: ...
     @property
-    def auth_status(self) -> str: ...
+    def auth_status(self) -> str:
+        """`"approved"`, `"rejected"`, or whatever new value the API sends."""
     @property
     def approved(self) -> bool: ...
     @property
@@ -35,14 +40,19 @@ class FaceAuthResult:
     @property
     def create_time(self) -> Optional[datetime.datetime]: ...
     @property
-    def fail_codes(self) -> List[str]: ...
+    def fail_codes(self) -> List[str]:
+        """Failure codes in the API's exact case (`face_compare_underscore`,
+        `Face_Occluded_fail`, ...).
+        """
     @property
     def rejected_comments(self) -> List[str]: ...
     @property
-    def raw(self) -> Dict[str, Any]: ...
+    def raw(self) -> Dict[str, Any]:
+        """The JSON object as received."""
     def to_dict(self) -> Dict[str, Any]: ...
 
 class Policy:
+    """The policy snapshot a record was judged with; a threshold the API omits has no value."""
     @property
     def face_similarity_threshold(self) -> Optional[float]: ...
     @property
@@ -58,6 +68,7 @@ class Policy:
     def to_dict(self) -> Dict[str, Any]: ...
 
 class FaceAuthRecord:
+    """One record of `GET /faceauth`."""
     @property
     def auth_id(self) -> str: ...
     @property
@@ -73,19 +84,24 @@ class FaceAuthRecord:
     @property
     def policy(self) -> Optional[Policy]: ...
     @property
-    def deleted(self) -> bool: ...
+    def deleted(self) -> bool:
+        """`delete_check`: the record's image and personal data were erased."""
     @property
-    def raw(self) -> Dict[str, Any]: ...
+    def raw(self) -> Dict[str, Any]:
+        """The JSON object as received."""
     def to_dict(self) -> Dict[str, Any]: ...
 
 class FaceAuthPage:
+    """One page of `GET /faceauth`."""
     @property
     def records(self) -> List[FaceAuthRecord]: ...
     @property
-    def next_key(self) -> Optional[str]: ...
+    def next_key(self) -> Optional[str]:
+        """The opaque token of the next page; none on the last page."""
     def to_dict(self) -> Dict[str, Any]: ...
 
 class WebhookReference:
+    """The reference ID Check submission's values, as the webhook repeats them."""
     @property
     def user_id(self) -> Optional[str]: ...
     @property
@@ -99,6 +115,7 @@ class WebhookReference:
     def to_dict(self) -> Dict[str, Any]: ...
 
 class FaceAuthWebhook:
+    """A `faceAuth` webhook, the same whichever of the three published versions was sent."""
     @property
     def auth_id(self) -> str: ...
     @property
@@ -120,91 +137,61 @@ class FaceAuthWebhook:
     @property
     def reference(self) -> Optional[WebhookReference]: ...
     @property
-    def version(self) -> int: ...
+    def version(self) -> int:
+        """1 (snake_case, `auth_id`), 2 (`Authentication_id` at the top) or 3 (target fields
+        `Auth_*`).
+        """
     @property
-    def raw(self) -> Dict[str, Any]: ...
+    def raw(self) -> Dict[str, Any]:
+        """The decrypted JSON body."""
     def to_dict(self) -> Dict[str, Any]: ...
 
+# </surface:models>
+
 _Image = Union[str, bytes]
+# (user_id, cf1, cf2, cf3)
+_UserFields = Tuple[Optional[str], Optional[str], Optional[str], Optional[str]]
+# Where an async call settles: (an event loop's completions, the call's id); see _bridge.start.
+_Target = Tuple["Completions", int]
+_Matching = Tuple[int, Optional[str], Optional[str]]
 
 class Completions:
     def __init__(self, wake_fd: int) -> None: ...
     def drain(self) -> List[Tuple[int, Any, Optional[BaseException]]]: ...
     def cancel(self, id: int) -> None: ...
 
+# Each operation blocks and returns its value; given `to`, it starts on the runtime instead,
+# returns None at once and settles the target's future.
 class NativePager:
-    def next(self) -> Optional[FaceAuthRecord]: ...
-    def next_async(self, completions: Completions, id: int) -> None: ...
+    def next(self, to: Optional[_Target] = None) -> Optional[FaceAuthRecord]: ...
 
 class NativeClient:
-    def __init__(
-        self,
-        *,
-        api_key: Optional[str],
-        base_url: Optional[str],
-        timeout: float,
-        connect_timeout: float,
-        max_retries: int,
-        ca_cert: Union[str, bytes, None],
-        rate_limit: Optional[float],
-        max_upload_bytes: int,
-        max_response_bytes: int,
-        user_agent_suffix: str,
-    ) -> None: ...
+    def __init__(self, options: Dict[str, object], *, user_agent_suffix: str) -> None: ...
     @property
     def base_url(self) -> str: ...
     def close(self) -> None: ...
     def submit(
-        self,
-        submission_id: str,
-        face_image: _Image,
-        user_id: Optional[str],
-        cf1: Optional[str],
-        cf2: Optional[str],
-        cf3: Optional[str],
+        self, submission_id: str, face_image: _Image, fields: _UserFields, to: Optional[_Target] = None
     ) -> FaceAuthResult: ...
-    def submit_async(
-        self,
-        completions: Completions,
-        id: int,
-        submission_id: str,
-        face_image: _Image,
-        user_id: Optional[str],
-        cf1: Optional[str],
-        cf2: Optional[str],
-        cf3: Optional[str],
-    ) -> None: ...
-    def get(self, auth_id: str) -> FaceAuthRecord: ...
-    def get_async(self, completions: Completions, id: int, auth_id: str) -> None: ...
+    def get(self, auth_id: str, to: Optional[_Target] = None) -> FaceAuthRecord: ...
     def list_page(
-        self, start_date: Optional[str], end_date: Optional[str], count: Optional[int], next_key: Optional[str]
-    ) -> FaceAuthPage: ...
-    def list_page_async(
         self,
-        completions: Completions,
-        id: int,
         start_date: Optional[str],
         end_date: Optional[str],
         count: Optional[int],
         next_key: Optional[str],
-    ) -> None: ...
+        to: Optional[_Target] = None,
+    ) -> FaceAuthPage: ...
     def pager(self, start_date: Optional[str], end_date: Optional[str], page_size: int) -> NativePager: ...
-    def image(self, auth_id: str) -> bytes: ...
-    def image_async(self, completions: Completions, id: int, auth_id: str) -> None: ...
-    def delete(self, auth_id: str) -> None: ...
-    def delete_async(self, completions: Completions, id: int, auth_id: str) -> None: ...
+    def image(self, auth_id: str, to: Optional[_Target] = None) -> bytes: ...
+    def delete(self, auth_id: str, to: Optional[_Target] = None) -> None: ...
     def face_auth_url(
-        self,
-        project_id: str,
-        submission_id: str,
-        user_id: Optional[str],
-        cf1: Optional[str],
-        cf2: Optional[str],
-        cf3: Optional[str],
-        token: Optional[str],
+        self, project_id: str, submission_id: str, fields: _UserFields, token: Optional[str]
     ) -> str: ...
 
 class NativeMock:
+    # The defaults of port, max_body_bytes, rate_limit, daily_quota and similarity_threshold.
+    DEFAULTS: ClassVar[Dict[str, Any]]
     def __init__(
         self,
         *,
@@ -236,18 +223,11 @@ class NativeMock:
         image: Optional[bytes],
     ) -> str: ...
     def force_next_verdict(self, status: Optional[str], score: Optional[float], fail_codes: Sequence[str]) -> None: ...
-    def inject_status(
-        self,
-        status: int,
-        body: str,
-        headers: Sequence[Tuple[str, str]],
-        times: int,
-        method: Optional[str],
-        path: Optional[str],
-    ) -> None: ...
-    def inject_html_502(self, times: int, method: Optional[str], path: Optional[str]) -> None: ...
-    def inject_delay(self, seconds: float, times: int, method: Optional[str], path: Optional[str]) -> None: ...
-    def inject_drop(self, times: int, method: Optional[str], path: Optional[str]) -> None: ...
+    # `matching` is (times, method, path): the next `times` requests to `method` and `path`.
+    def inject_status(self, status: int, body: str, headers: Sequence[Tuple[str, str]], matching: _Matching) -> None: ...
+    def inject_html_502(self, matching: _Matching) -> None: ...
+    def inject_delay(self, seconds: float, matching: _Matching) -> None: ...
+    def inject_drop(self, matching: _Matching) -> None: ...
     def clear_faults(self) -> None: ...
     def set_deny(self, deny: bool) -> None: ...
     def set_list_shape(self, shape: str) -> None: ...
@@ -267,4 +247,4 @@ def set_python_log_level(level: int) -> None: ...
 
 # Test hooks (tests/python/test_properties.py), never called by the package: they panic in Rust.
 def _panic_for_tests(message: str) -> None: ...
-def _panic_for_tests_async(completions: Completions, id: int, message: str) -> None: ...
+def _panic_for_tests_async(message: str, to: _Target) -> None: ...

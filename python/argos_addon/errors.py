@@ -9,26 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-__all__ = [
-    "ArgosError",
-    "ConfigurationError",
-    "ValidationError",
-    "WebhookError",
-    "APIConnectionError",
-    "APITimeoutError",
-    "APIStatusError",
-    "BadRequestError",
-    "NotFoundError",
-    "AuthenticationError",
-    "IPNotAllowedError",
-    "PayloadTooLargeError",
-    "RateLimitError",
-    "QuotaExceededError",
-    "ServerError",
-    "InternalServerError",
-    "BadGatewayError",
-]
-
 
 def _rebuild(cls: type, args: tuple[Any, ...], state: dict[str, Any]) -> "ArgosError":
     err: ArgosError = cls.__new__(cls, *args)
@@ -51,28 +31,9 @@ class ArgosError(Exception):
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
-class ConfigurationError(ArgosError, ValueError):
-    """A bad key, base URL or option. Raised when the client is built; no I/O happened."""
-
-
-class ValidationError(ArgosError, ValueError):
-    """Bad input, caught before any request was sent."""
-
-
-class WebhookError(ArgosError, ValueError):
-    """A malformed or undecryptable webhook body or encrypted query."""
-
-
-class APIConnectionError(ArgosError, ConnectionError):
-    """DNS, connect, TLS, reset or a truncated answer. ``__cause__`` holds the transport reason."""
-
-
-class APITimeoutError(APIConnectionError, TimeoutError):
-    """The attempt ran past ``timeout`` (or ``connect_timeout``)."""
-
-
 class APIStatusError(ArgosError):
-    """The API answered with a non-2xx status."""
+    """An answer the SDK cannot use that no narrower class describes: a non-2xx status, a redirect,
+    a 2xx that is unreadable or over the response limit, or a 200 to get without the record."""
 
     status_code: int
     code: Optional[str]
@@ -102,16 +63,39 @@ class APIStatusError(ArgosError):
         self.body = body
 
 
+# <surface:errors> written by `make surface` from core/src/error_kind.rs; do not edit
+
+
+class ConfigurationError(ArgosError, ValueError):
+    """A bad key, base URL or option, found when the client is built, before any I/O."""
+
+
+class ValidationError(ArgosError, ValueError):
+    """Bad input, caught before any request was sent."""
+
+
+class WebhookError(ArgosError, ValueError):
+    """A malformed or undecryptable webhook body or encrypted query."""
+
+
+class APIConnectionError(ArgosError, ConnectionError):
+    """DNS, connect, TLS, reset or a truncated answer; the cause holds the transport reason."""
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """The attempt ran past the timeout (or the connect timeout)."""
+
+
 class BadRequestError(APIStatusError):
     """400: missing or malformed parameters, or a business rule of the API."""
 
 
 class NotFoundError(BadRequestError):
-    """400 (or an empty answer to ``get``) saying the record or submission does not exist."""
+    """400 (or an empty answer to get) saying the record or submission does not exist."""
 
 
 class AuthenticationError(APIStatusError):
-    """403 "Forbidden": the API key is missing or wrong (use the Add-On project's key)."""
+    """401 or 403 "Forbidden": the API key is missing or wrong (use the Add-On project's key)."""
 
 
 class IPNotAllowedError(APIStatusError):
@@ -131,7 +115,7 @@ class QuotaExceededError(RateLimitError):
 
 
 class ServerError(APIStatusError):
-    """5xx."""
+    """5xx without a class of its own."""
 
 
 class InternalServerError(ServerError):
@@ -140,3 +124,25 @@ class InternalServerError(ServerError):
 
 class BadGatewayError(ServerError):
     """502, often an HTML page from a gateway; retried for GET and DELETE."""
+
+
+__all__ = [
+    "ArgosError",
+    "ConfigurationError",
+    "ValidationError",
+    "WebhookError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "NotFoundError",
+    "AuthenticationError",
+    "IPNotAllowedError",
+    "PayloadTooLargeError",
+    "RateLimitError",
+    "QuotaExceededError",
+    "ServerError",
+    "InternalServerError",
+    "BadGatewayError",
+]
+# </surface:errors>

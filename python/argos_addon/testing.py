@@ -14,16 +14,18 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import _native
-from ._client import AsyncClient, Client, _read_file
+from ._client import AsyncClient, Client, _ClosedOnExit
 from .errors import ValidationError
 
 __all__ = ["MockServer"]
 
 _Selfie = Union[bytes, str, "os.PathLike[str]", None]
+
+_DEFAULTS = _native.NativeMock.DEFAULTS
+"""The defaults of the mock's numbers, as the mock crate declares them."""
 
 
 def _read(selfie: _Selfie) -> Optional[bytes]:
@@ -31,7 +33,16 @@ def _read(selfie: _Selfie) -> Optional[bytes]:
         return selfie
     if not isinstance(selfie, (str, os.PathLike)):
         raise TypeError(f"an image must be bytes or a path, not {type(selfie).__name__}")
-    return _read_file(selfie, ValidationError, "cannot read the image file")
+    try:
+        with open(selfie, "rb") as f:
+            return f.read()
+    except (OSError, ValueError) as err:  # ValueError: a path with a NUL or a lone surrogate
+        raise ValidationError(f"cannot read the image file ({getattr(err, 'strerror', None) or err})") from err
+
+
+def _reported(name: str) -> Any:
+    """A read-only attribute, as the running native mock reports it."""
+    return property(lambda mock: getattr(mock._native, name))
 
 
 def _utc(when: datetime.datetime) -> datetime.datetime:
@@ -46,7 +57,7 @@ def _utc(when: datetime.datetime) -> datetime.datetime:
         raise ValidationError(f"create_time {when} has no UTC time") from err
 
 
-class MockServer:
+class MockServer(_ClosedOnExit):
     """The Rust mock ARGOS server, started in this process on 127.0.0.1.
 
     It has its own CA (``ca_cert_pem``), Add-On key (``api_key``) and project id, serves the four
@@ -58,13 +69,13 @@ class MockServer:
     def __init__(
         self,
         *,
-        port: int = 0,
+        port: int = _DEFAULTS["port"],
         api_key: Optional[str] = None,
         project_id: Optional[str] = None,
-        max_body_bytes: int = 10 * 1024 * 1024,
-        rate_limit: Optional[float] = 5000.0,
-        daily_quota: Optional[int] = 500_000,
-        similarity_threshold: float = 85.0,
+        max_body_bytes: int = _DEFAULTS["max_body_bytes"],
+        rate_limit: Optional[float] = _DEFAULTS["rate_limit"],
+        daily_quota: Optional[int] = _DEFAULTS["daily_quota"],
+        similarity_threshold: float = _DEFAULTS["similarity_threshold"],
     ) -> None:
         self._native = _native.NativeMock(
             port=port,
@@ -76,25 +87,11 @@ class MockServer:
             similarity_threshold=similarity_threshold,
         )
 
-    @property
-    def base_url(self) -> str:
-        return self._native.base_url
-
-    @property
-    def ca_cert_pem(self) -> str:
-        return self._native.ca_cert_pem
-
-    @property
-    def api_key(self) -> str:
-        return self._native.api_key
-
-    @property
-    def project_id(self) -> str:
-        return self._native.project_id
-
-    @property
-    def port(self) -> int:
-        return self._native.port
+    base_url: str = _reported("base_url")
+    ca_cert_pem: str = _reported("ca_cert_pem")
+    api_key: str = _reported("api_key")
+    project_id: str = _reported("project_id")
+    port: int = _reported("port")
 
     def client(self, **options: Any) -> Client:
         """A :class:`~argos_addon.Client` for this server; ``options`` override the defaults."""
@@ -150,21 +147,21 @@ class MockServer:
         path: Optional[str] = None,
     ) -> None:
         """Answer the next ``times`` matching requests with ``status`` and ``body``."""
-        self._native.inject_status(status, body, list(dict(headers or {}).items()), times, method, path)
+        self._native.inject_status(status, body, list(dict(headers or {}).items()), (times, method, path))
 
     def bad_gateway_next(self, *, times: int = 1, method: Optional[str] = None, path: Optional[str] = None) -> None:
         """Answer with a gateway's HTML 502 page."""
-        self._native.inject_html_502(times, method, path)
+        self._native.inject_html_502((times, method, path))
 
     def delay_next(
         self, seconds: float, *, times: int = 1, method: Optional[str] = None, path: Optional[str] = None
     ) -> None:
         """Wait ``seconds`` before answering normally."""
-        self._native.inject_delay(seconds, times, method, path)
+        self._native.inject_delay(seconds, (times, method, path))
 
     def drop_next(self, *, times: int = 1, method: Optional[str] = None, path: Optional[str] = None) -> None:
         """Close the connection without answering."""
-        self._native.inject_drop(times, method, path)
+        self._native.inject_drop((times, method, path))
 
     def clear_faults(self) -> None:
         self._native.clear_faults()
@@ -213,17 +210,6 @@ class MockServer:
     def close(self) -> None:
         """Stop the server (also done on leaving the ``with`` block)."""
         self._native.stop()
-
-    def __enter__(self) -> "MockServer":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"MockServer(base_url={self.base_url!r}, project_id={self.project_id!r})"

@@ -7,34 +7,33 @@ import { inspect } from 'node:util';
 
 import * as argos from 'argos-addon';
 
-import { jpeg, startMock, SUBMISSION } from './support/fixtures.mjs';
+import { jpeg, startMock, SUBMISSION, vectors } from './support/fixtures.mjs';
 
 const SENTINEL = 'SENTINELnodeKeyDoNotLeak0123456789abcdef';
 
-const BASES = {
-  ArgosError: ['Error'],
-  ConfigurationError: ['ArgosError'],
-  ValidationError: ['ArgosError'],
-  WebhookError: ['ArgosError'],
-  APIConnectionError: ['ArgosError'],
-  APITimeoutError: ['APIConnectionError', 'ArgosError'],
-  APIStatusError: ['ArgosError'],
-  BadRequestError: ['APIStatusError', 'ArgosError'],
-  NotFoundError: ['BadRequestError', 'APIStatusError', 'ArgosError'],
-  AuthenticationError: ['APIStatusError', 'ArgosError'],
-  IPNotAllowedError: ['APIStatusError', 'ArgosError'],
-  PayloadTooLargeError: ['APIStatusError', 'ArgosError'],
-  RateLimitError: ['APIStatusError', 'ArgosError'],
-  QuotaExceededError: ['RateLimitError', 'APIStatusError', 'ArgosError'],
-  ServerError: ['APIStatusError', 'ArgosError'],
-  InternalServerError: ['ServerError', 'APIStatusError', 'ArgosError'],
-  BadGatewayError: ['ServerError', 'APIStatusError', 'ArgosError'],
-};
+// The declared tree (written by `make surface` from the core): each class and its parent.
+const SURFACE = vectors('surface.json');
+const PARENT = Object.fromEntries(SURFACE.errors.map((e) => [e.name, e.parent]));
+PARENT[SURFACE.base_error] = 'Error';
 
+/** `name` and every class above it, up to `Error`. */
+const ancestry = (name) => (name === 'Error' ? [] : [PARENT[name], ...ancestry(PARENT[name])]);
 const classOf = (name) => (name === 'Error' ? Error : argos[name]);
 
+test('the tree: exactly the declared classes, each extending its declared parent', () => {
+  assert.deepEqual(
+    Object.keys(argos).filter((k) => k.endsWith('Error')).sort(),
+    Object.keys(PARENT).sort(),
+  );
+  assert.ok(argos.QuotaExceededError.prototype instanceof argos.RateLimitError);
+  assert.ok(argos.APITimeoutError.prototype instanceof argos.APIConnectionError);
+  for (const [name, parent] of Object.entries(PARENT)) {
+    assert.equal(Object.getPrototypeOf(argos[name]), classOf(parent), `${name} extends ${parent}`);
+  }
+});
+
 test('the tree: every class exported, named, and a subclass of its bases', () => {
-  for (const [name, bases] of Object.entries(BASES)) {
+  for (const name of Object.keys(PARENT)) {
     const cls = argos[name];
     assert.equal(typeof cls, 'function', name);
     const err = new cls('text', { status: 418 });
@@ -42,7 +41,7 @@ test('the tree: every class exported, named, and a subclass of its bases', () =>
     assert.equal(err.message, 'text');
     assert.equal(err.status, 418);
     assert.ok(err instanceof Error && err instanceof cls, name);
-    for (const base of bases) assert.ok(err instanceof classOf(base), `${name} extends ${base}`);
+    for (const base of ancestry(name)) assert.ok(err instanceof classOf(base), `${name} extends ${base}`);
     assert.match(err.stack, new RegExp(`^${name}: text`));
     assert.ok(!Object.keys(err).includes('name'), 'name lives on the prototype');
   }
@@ -101,7 +100,7 @@ test('every class is thrown where it should be, and never shows the key', async 
       (caught) => caught,
     );
     assert.equal(err.constructor, argos[name], `${name}: got ${err.stack}`);
-    for (const base of BASES[name]) assert.ok(err instanceof classOf(base), `${name} is a ${base}`);
+    for (const base of ancestry(name)) assert.ok(err instanceof classOf(base), `${name} is a ${base}`);
     const texts = [err.message, err.stack, inspect(err, { showHidden: true, depth: 5 }), String(err), JSON.stringify(err)];
     for (const text of texts) {
       assert.doesNotMatch(text, new RegExp(SENTINEL), name);

@@ -78,6 +78,8 @@ function check(arbitrary, fn, runs = RUNS) {
 }
 
 const any = (...more) => fc.oneof(texts, numbers, wrong, ...more);
+/** `name: [any(), undefined]` for each of `names`: parameters that may be left out. */
+const optional = (...names) => Object.fromEntries(names.map((name) => [name, [any(), undefined]]));
 
 test('new Client() options', () =>
   check(
@@ -102,10 +104,7 @@ const OPERATIONS = {
     {
       submissionId: [any(), SUBMISSION],
       faceImage: [any(fc.uint8Array({ maxLength: 20 })), jpeg(1)],
-      userId: [any(), undefined],
-      cf1: [any(), undefined],
-      cf2: [any(), undefined],
-      cf3: [any(), undefined],
+      ...optional('userId', 'cf1', 'cf2', 'cf3'),
     },
     (p) => client.faceAuth.submit(p),
   ],
@@ -127,11 +126,7 @@ const OPERATIONS = {
     {
       projectId: [any(), 'pid0000001'],
       submissionId: [any(), SUBMISSION],
-      userId: [any(), undefined],
-      cf1: [any(), undefined],
-      cf2: [any(), undefined],
-      cf3: [any(), undefined],
-      token: [any(), undefined],
+      ...optional('userId', 'cf1', 'cf2', 'cf3', 'token'),
     },
     (p) => client.faceAuthUrl(p),
   ],
@@ -163,12 +158,7 @@ test('MockServer.start() options', () =>
     oneBad({
       // Only ports that cannot be bound: a valid one would start a server there.
       port: [fc.oneof(fc.integer({ min: 65536 }), fc.integer({ max: -1 }), fc.double({ noInteger: true }), wrong), undefined],
-      apiKey: [any(), undefined],
-      projectId: [any(), undefined],
-      maxBodyBytes: [any(), undefined],
-      rateLimit: [any(), undefined],
-      dailyQuota: [any(), undefined],
-      similarityThreshold: [any(), undefined],
+      ...optional('apiKey', 'projectId', 'maxBodyBytes', 'rateLimit', 'dailyQuota', 'similarityThreshold'),
     }),
     async (options) => (await MockServer.start(options)).stop(),
     { numRuns: 60 },
@@ -251,7 +241,7 @@ test('a Rust panic is an ArgosError, not an aborted process', async () => {
     name: 'ArgosError',
     message: 'internal error in argos-addon (_panicForTests): boom; please report it',
   });
-  const native = new addon.NativeClient({ apiKey: 'fake-key-0001', userAgentSuffix: 'test' });
+  const native = new addon.NativeClient({ apiKey: 'fake-key-0001' }, 'test');
   await assert.rejects(
     native._panicForTests('boom').catch((err) => {
       throw rethrown(err, native._panicForTests);

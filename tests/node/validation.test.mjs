@@ -93,7 +93,7 @@ const CONFIG = [
   [{ maxResponseBytes: '1024' }, /maxResponseBytes must be a number, not string/],
   [{ caCert: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n' }, /ca_cert/],
   [{ caCert: Buffer.from('not a pem') }, /holds no certificate/],
-  [{ caCert: 5 }, /caCert must be PEM text or a Buffer/],
+  [{ caCert: 5 }, /caCert must be PEM text, a PEM file.s path or a Buffer/],
   [{ timout: 5 }, /no option "timout"/],
 ];
 

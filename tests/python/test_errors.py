@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import pickle
-from typing import Callable, Dict, List, Tuple, Type
+from typing import Callable, List, Tuple, Type
 
 import pytest
 
@@ -12,37 +13,32 @@ import argos_addon
 from argos_addon import errors
 from argos_addon.testing import MockServer
 
-from conftest import SUBMISSION, jpeg
+from conftest import SUBMISSION, jpeg, vectors
 
 SENTINEL = "SENTINELpyKeyDoNotLeak0123456789abcdefAB"
 
-BASES: Dict[Type[BaseException], Tuple[Type[BaseException], ...]] = {
-    errors.ConfigurationError: (errors.ArgosError, ValueError),
-    errors.ValidationError: (errors.ArgosError, ValueError),
-    errors.WebhookError: (errors.ArgosError, ValueError),
-    errors.APIConnectionError: (errors.ArgosError, ConnectionError, OSError),
-    errors.APITimeoutError: (errors.APIConnectionError, errors.ArgosError, TimeoutError, ConnectionError),
-    errors.APIStatusError: (errors.ArgosError,),
-    errors.BadRequestError: (errors.APIStatusError,),
-    errors.NotFoundError: (errors.BadRequestError, errors.APIStatusError),
-    errors.AuthenticationError: (errors.APIStatusError,),
-    errors.IPNotAllowedError: (errors.APIStatusError,),
-    errors.PayloadTooLargeError: (errors.APIStatusError,),
-    errors.RateLimitError: (errors.APIStatusError,),
-    errors.QuotaExceededError: (errors.RateLimitError, errors.APIStatusError),
-    errors.ServerError: (errors.APIStatusError,),
-    errors.InternalServerError: (errors.ServerError, errors.APIStatusError),
-    errors.BadGatewayError: (errors.ServerError, errors.APIStatusError),
-}
+SURFACE = vectors("surface.json")
 
 
 def test_the_tree_and_its_exports() -> None:
-    for cls, bases in BASES.items():
-        for base in bases:
-            assert issubclass(cls, base), (cls, base)
+    """Each class extends exactly the parent (and builtin) the core declares, and is exported."""
+    base = getattr(errors, SURFACE["base_error"])
+    assert base.__bases__ == (Exception,)
+    for declared in SURFACE["errors"]:
+        cls = getattr(errors, declared["name"])
+        builtin = declared["python_builtin"]
+        expected = (getattr(errors, declared["parent"]),) + ((getattr(builtins, builtin),) if builtin else ())
+        assert cls.__bases__ == expected, declared
         assert getattr(argos_addon, cls.__name__) is cls
-        assert cls.__name__ in errors.__all__
-    assert set(errors.__all__) == {c.__name__ for c in BASES} | {"ArgosError"}
+    declared_names = {e["name"] for e in SURFACE["errors"]} | {SURFACE["base_error"]}
+    assert set(errors.__all__) == declared_names
+    assert declared_names <= set(argos_addon.__all__)
+    # What the tree means to a user, beyond the declaration's own words.
+    assert issubclass(errors.APITimeoutError, (TimeoutError, ConnectionError, OSError))
+    assert issubclass(errors.QuotaExceededError, errors.RateLimitError)
+    assert issubclass(errors.NotFoundError, errors.BadRequestError)
+    for cls in (errors.ConfigurationError, errors.ValidationError, errors.WebhookError):
+        assert issubclass(cls, ValueError)
 
 
 def _raisers(mock: MockServer) -> List[Tuple[Type[errors.ArgosError], Callable[[], object]]]:

@@ -8,6 +8,7 @@ let go. A 1 GiB answer grows a fresh process's peak RSS by less than 64 MiB.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
@@ -195,31 +196,26 @@ def still_healthy(hostile: Hostile, client: Client) -> None:
     hostile.wait_for_no_open_connections()
 
 
-def fails_with(
-    hostile: Hostile,
-    scenario: str,
-    cls: Type[ArgosError],
-    code: Optional[str] = None,
-) -> ArgosError:
-    """Plays ``scenario`` through ``get`` and checks the error's exact class, code and time."""
-    client = hostile.client()
-    try:
-        started = time.monotonic()
-        with pytest.raises(ArgosError) as info:
-            client.face_auth.get(scenario)
-        check_error(scenario, info.value, started, cls, code)
-        still_healthy(hostile, client)
-        return info.value
-    finally:
-        client.close()
-
-
-def check_error(scenario: str, err: ArgosError, started: float, cls: Type[ArgosError], code: Optional[str]) -> None:
-    """The error of ``scenario`` came within ``WITHIN`` of ``started``, of exactly ``cls``, with ``code``."""
+@contextlib.contextmanager
+def raises_within(scenario: str, cls: Type[ArgosError], code: Optional[str] = None) -> Iterator[pytest.ExceptionInfo[ArgosError]]:
+    """The block raises within ``WITHIN`` an error of exactly ``cls``, with ``code``."""
+    started = time.monotonic()
+    with pytest.raises(ArgosError) as info:
+        yield info
     elapsed = time.monotonic() - started
+    err = info.value
     assert elapsed < WITHIN, f"{scenario} took {elapsed:.2f} s: {err!r}"
     assert type(err) is cls, f"{scenario}: {type(err).__name__}: {err}"
     assert getattr(err, "code", None) == code, f"{scenario}: {err}"
+
+
+def fails_with(hostile: Hostile, scenario: str, cls: Type[ArgosError], code: Optional[str] = None) -> ArgosError:
+    """Plays ``scenario`` through ``get`` and checks the error's exact class, code and time."""
+    with hostile.client() as client:
+        with raises_within(scenario, cls, code) as info:
+            client.face_auth.get(scenario)
+        still_healthy(hostile, client)
+    return info.value
 
 
 def test_a_cross_origin_redirect_is_an_error_and_the_key_stays_home(hostile: Hostile) -> None:
@@ -235,30 +231,20 @@ def test_a_cross_origin_redirect_is_an_error_and_the_key_stays_home(hostile: Hos
 
 
 def test_a_redirected_submit_sends_nothing_to_the_other_origin(hostile: Hostile) -> None:
-    client = hostile.client(hostile.scenario_url("redirect-cross-origin"))
-    try:
+    with hostile.client(hostile.scenario_url("redirect-cross-origin")) as client:
         before = hostile.stats()
-        started = time.monotonic()
-        with pytest.raises(APIStatusError) as info:
+        with raises_within("redirect-cross-origin", APIStatusError, "redirect") as info:
             client.face_auth.submit("sub-1", JPEG)
-        assert time.monotonic() - started < WITHIN
-        assert (type(info.value), info.value.code) == (APIStatusError, "redirect")
-        assert info.value.status_code == 302
+        assert isinstance(info.value, APIStatusError) and info.value.status_code == 302
         moved = delta(before, hostile.stats())
         assert (moved["requests"], moved["other_origin_requests"]) == (1, 0), moved
         assert moved["other_origin_keys"] == 0, moved
-    finally:
-        client.close()
-    healthy = hostile.client()
-    try:
+    with hostile.client() as healthy:
         still_healthy(hostile, healthy)
-    finally:
-        healthy.close()
 
 
 def test_no_request_reaches_another_origin_or_plain_http(hostile: Hostile) -> None:
-    client = hostile.client()
-    try:
+    with hostile.client() as client:
         before = hostile.stats()
         for scenario in ["redirect-cross-origin", "redirect-http", "redirect-same-origin"]:
             with pytest.raises(APIStatusError) as info:
@@ -268,8 +254,6 @@ def test_no_request_reaches_another_origin_or_plain_http(hostile: Hostile) -> No
         assert moved["requests"] == 3, f"each redirect answered once, none followed: {moved}"
         assert moved["other_origin_requests"] + moved["other_origin_keys"] == 0, moved
         assert moved["plain_connections"] == 0, moved
-    finally:
-        client.close()
 
 
 def test_redirects_to_http_and_to_the_same_origin_are_not_followed_either(
@@ -309,21 +293,11 @@ def test_a_server_that_never_finishes_times_out(hostile: Hostile, scenario: str)
 
 
 def test_a_port_that_never_handshakes_times_out(hostile: Hostile) -> None:
-    silent = hostile.client(hostile.silent_base_url)
-    try:
-        started = time.monotonic()
-        with pytest.raises(ArgosError) as info:
+    with hostile.client(hostile.silent_base_url) as silent:
+        with raises_within("the silent port", APITimeoutError):
             silent.face_auth.get("ok")
-        elapsed = time.monotonic() - started
-        assert elapsed < WITHIN, f"took {elapsed:.2f} s"
-        assert type(info.value) is APITimeoutError, repr(info.value)
-    finally:
-        silent.close()
-    client = hostile.client()
-    try:
+    with hostile.client() as client:
         still_healthy(hostile, client)
-    finally:
-        client.close()
 
 
 @pytest.mark.parametrize(
@@ -340,31 +314,21 @@ def test_a_short_content_length_leaves_an_unreadable_body(hostile: Hostile) -> N
 
 
 def test_an_http10_close_delimited_body_is_read(hostile: Hostile) -> None:
-    client = hostile.client()
-    try:
+    with hostile.client() as client:
         started = time.monotonic()
         record = client.face_auth.get("http10-close-delimited")
         assert time.monotonic() - started < WITHIN
         assert record.auth_id == "ok"
         still_healthy(hostile, client)
-    finally:
-        client.close()
 
 
 # The asyncio client: a redirect, a huge body and a timeout, on one client.
 
 
-async def async_fails_with(
-    hostile: Hostile,
-    client: AsyncClient,
-    scenario: str,
-    cls: Type[ArgosError],
-    code: Optional[str] = None,
-) -> ArgosError:
-    started = time.monotonic()
-    with pytest.raises(ArgosError) as info:
+async def async_fails_with(hostile: Hostile, client: AsyncClient, scenario: str, cls: Type[ArgosError], code: Optional[str] = None) -> ArgosError:
+    """``fails_with`` on the given asyncio client."""
+    with raises_within(scenario, cls, code) as info:
         await client.face_auth.get(scenario)
-    check_error(scenario, info.value, started, cls, code)
     assert (await client.face_auth.get("ok")).auth_id == "ok"
     # Blocking the loop is harmless here: the connection is let go by the Rust runtime.
     hostile.wait_for_no_open_connections()

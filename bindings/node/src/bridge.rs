@@ -20,7 +20,7 @@ use napi::bindgen_prelude::{Env, JsValue, PromiseRaw, ToNapiValue, spawn};
 use napi::sys::{self, ThreadsafeFunctionCallMode, ThreadsafeFunctionReleaseMode};
 use napi::{JsError, check_status};
 
-use crate::errors::panicked;
+use crate::errors::{panicked, to_js};
 use crate::lock;
 
 /// Turns a finished call's value into the JavaScript value its promise settles with.
@@ -103,7 +103,7 @@ impl Bridge {
     }
 
     /// Runs `call`, the operation `what`, on the runtime; the returned promise settles with its
-    /// outcome, and with an `ArgosError` if it panics.
+    /// outcome (a core error as its class of sdk.md), and with an `ArgosError` if it panics.
     pub(crate) fn spawn<'env, T, F>(
         self: &Arc<Self>,
         env: &'env Env,
@@ -112,7 +112,7 @@ impl Bridge {
     ) -> napi::Result<PromiseRaw<'env, T>>
     where
         T: ToNapiValue + Send + 'static,
-        F: Future<Output = napi::Result<T>> + Send + 'static,
+        F: Future<Output = argos_addon::Result<T>> + Send + 'static,
     {
         let mut deferred = ptr::null_mut();
         let mut promise = ptr::null_mut();
@@ -128,7 +128,10 @@ impl Bridge {
         let bridge = Arc::clone(self);
         spawn(async move {
             let outcome = AssertUnwindSafe(call).catch_unwind().await;
-            let outcome = outcome.unwrap_or_else(|panic| Err(panicked(what, &*panic)));
+            let outcome = match outcome {
+                Ok(result) => result.map_err(to_js),
+                Err(panic) => Err(panicked(what, &*panic)),
+            };
             // SAFETY: `drain` calls it on the JavaScript thread with that thread's env.
             let settle: Settle = Box::new(move |env| {
                 outcome.and_then(|value| unsafe { T::to_napi_value(env, value) })

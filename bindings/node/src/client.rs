@@ -1,92 +1,93 @@
-//! `NativeClient`: the core client behind `Client`, every network operation a Promise (made by
-//! [`Bridge`]).
+//! `NativeClient`: the core client behind `Client`, built from the user's options object by the
+//! core's own option rules, every network operation a Promise (made by [`Bridge`]).
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{Buffer, Either, Env, Null, PromiseRaw};
+use napi::bindgen_prelude::{
+    Buffer, Either, Env, JsObjectValue, JsValue, KeyCollectionMode, KeyConversion, KeyFilter,
+    Object, PromiseRaw, Uint8Array, Unknown, ValueType,
+};
+use napi::{JsString, Result};
 use napi_derive::napi;
 use tokio::sync::Mutex as AsyncMutex;
 
 use argos_addon::{
-    Client, FaceAuthUrlParams, FaceImage, ListParams, NextKey, Pager, SubmitRequest,
-    duration_from_secs, int_option,
+    Client, ErrorKind, FaceAuthUrlParams, FaceImage, Host, ListParams, NextKey, OptionError,
+    OptionValue, Pager, SubmitRequest,
 };
 
 use crate::bridge::Bridge;
 use crate::errors::{failure, guard, to_js};
+use crate::lock;
 use crate::models::Json;
-use crate::{lock, nullable, whole};
 
-/// The options of `new Client(...)`, their types already checked by `node/index.js`; an absent
-/// one takes the core's default (or environment variable), and `rateLimit: null` turns the
-/// client-side limit off.
-#[napi(object, object_to_js = false)]
-pub struct ClientOptions {
-    pub api_key: Option<String>,
-    pub base_url: Option<String>,
-    /// Milliseconds.
-    pub timeout: Option<f64>,
-    /// Milliseconds.
-    pub connect_timeout: Option<f64>,
-    pub max_retries: Option<f64>,
-    pub ca_cert: Option<Either<String, Buffer>>,
-    pub rate_limit: Option<Either<f64, Null>>,
-    pub max_upload_bytes: Option<f64>,
-    pub max_response_bytes: Option<f64>,
-    pub user_agent_suffix: String,
-}
-
-/// A positive number of milliseconds as a `Duration`.
-fn millis(option: &str, ms: f64) -> napi::Result<Duration> {
-    // The core names seconds in its message; a Node user gave milliseconds.
-    duration_from_secs(option, ms / 1000.0).map_err(|_| {
-        failure(
-            "ConfigurationError",
-            format!("{option} must be a positive, finite number of milliseconds, got {ms}"),
-        )
-    })
-}
-
-/// A JavaScript number for an integer option; the core checks that it is at least `min`.
-fn int(option: &str, value: f64, min: i64) -> napi::Result<u64> {
-    let value = whole("ConfigurationError", option, value, i64::MIN..=i64::MAX)?;
-    int_option(option, value, min).map_err(to_js)
-}
-
-fn build(o: ClientOptions) -> napi::Result<Client> {
-    let mut builder = Client::builder().user_agent_suffix(o.user_agent_suffix);
-    if let Some(key) = o.api_key {
-        builder = builder.api_key(key);
+/// The core client for the options object of `new Client(options)`: every own enumerable key
+/// whose value is not `undefined` goes to the core's `ClientBuilder::set`, which names, checks
+/// and applies it (an unknown key included).
+fn build(options: &Object, user_agent_suffix: String) -> Result<Client> {
+    let mut builder = Client::builder().user_agent_suffix(user_agent_suffix);
+    let keys = options.get_all_property_names(
+        KeyCollectionMode::OwnOnly,
+        KeyFilter::Enumerable,
+        KeyConversion::NumbersToStrings,
+    )?;
+    for i in 0..keys.get_array_length()? {
+        let key: Unknown = keys.get_element(i)?;
+        if key.get_type()? != ValueType::String {
+            // A symbol, which `Object.entries` leaves out too.
+            continue;
+        }
+        // SAFETY: `key` is a string, checked above.
+        let name = unsafe { key.cast::<String>() }?;
+        let value = option_value(&name, options.get_property(key)?)?;
+        if let Some(value) = value {
+            builder = builder
+                .set(Host::Node, &name, value)
+                .map_err(|err| match err {
+                    OptionError::WrongType(message) => failure(ErrorKind::Configuration, message),
+                    OptionError::Invalid(err) => to_js(err),
+                })?;
+        }
     }
-    if let Some(url) = o.base_url {
-        builder = builder.base_url(url);
-    }
-    if let Some(ms) = o.timeout {
-        builder = builder.timeout(millis("timeout", ms)?);
-    }
-    if let Some(ms) = o.connect_timeout {
-        builder = builder.connect_timeout(millis("connectTimeout", ms)?);
-    }
-    if let Some(n) = o.max_retries {
-        builder = builder.max_retries(int("maxRetries", n, 0)?.min(u32::MAX.into()) as u32);
-    }
-    if let Some(n) = o.max_upload_bytes {
-        builder = builder.max_upload_bytes(int("maxUploadBytes", n, 1)?);
-    }
-    if let Some(n) = o.max_response_bytes {
-        builder = builder.max_response_bytes(int("maxResponseBytes", n, 1)?);
-    }
-    if let Some(rate) = o.rate_limit {
-        builder = builder.rate_limit(nullable(rate));
-    }
-    builder = match o.ca_cert {
-        Some(Either::A(pem)) => builder.ca_cert_pem(pem),
-        Some(Either::B(pem)) => builder.ca_cert_pem(pem.to_vec()),
-        None => builder,
-    };
     builder.build().map_err(to_js)
+}
+
+/// An option's value as the core reads it; `None` for `undefined` (an option left out). Any
+/// other value is named as `typeof` names it, an array as `array`.
+fn option_value(name: &str, value: Unknown) -> Result<Option<OptionValue>> {
+    let other = |type_name: &str| OptionValue::Other(type_name.to_owned());
+    // SAFETY (the casts): each is to the type `get_type` found.
+    Ok(Some(match value.get_type()? {
+        ValueType::Undefined => return Ok(None),
+        ValueType::Null => OptionValue::Null,
+        ValueType::Number => OptionValue::Float(unsafe { value.cast() }?),
+        ValueType::String => {
+            // napi's own conversion would turn a lone surrogate into U+FFFD: other text than
+            // was given.
+            let text = unsafe { value.cast::<JsString>() }?.into_utf16()?;
+            OptionValue::Text(String::try_from(text).map_err(|_| {
+                failure(
+                    ErrorKind::Configuration,
+                    format!("{name} is not valid Unicode (it holds a lone surrogate)"),
+                )
+            })?)
+        }
+        ValueType::Object if value.is_array()? => other("array"),
+        // A Buffer or another Uint8Array; any other typed array is an object.
+        ValueType::Object if value.is_typedarray()? => {
+            match unsafe { value.cast::<Uint8Array>() } {
+                Ok(bytes) => OptionValue::Bytes(bytes.to_vec()),
+                Err(_) => other("object"),
+            }
+        }
+        ValueType::Boolean => other("boolean"),
+        ValueType::Symbol => other("symbol"),
+        ValueType::Function => other("function"),
+        ValueType::BigInt => other("bigint"),
+        // An object, or an external (which `typeof` calls an object too).
+        _ => other("object"),
+    }))
 }
 
 #[napi(object, object_to_js = false)]
@@ -116,28 +117,21 @@ impl From<SubmitParams> for SubmitRequest {
     }
 }
 
-/// Filters and paging of `listPage` (`count`) and `list` (`count` is the page size); dates are
+/// The filters and paging of `listPage` and `list` (whose `count` is the page size); dates are
 /// `YYYY-MM-DD`.
-#[napi(object, object_to_js = false)]
-pub struct ListOptions {
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub count: Option<i64>,
-    pub next_key: Option<String>,
-}
-
-impl TryFrom<ListOptions> for ListParams {
-    type Error = napi::Error;
-
-    fn try_from(o: ListOptions) -> napi::Result<Self> {
-        let next_key = o.next_key.map(|k| k.parse::<NextKey>()).transpose();
-        Ok(ListParams {
-            start_date: o.start_date,
-            end_date: o.end_date,
-            count: o.count,
-            next_key: next_key.map_err(to_js)?,
-        })
-    }
+fn list_params(
+    start_date: Option<String>,
+    end_date: Option<String>,
+    count: Option<i64>,
+    next_key: Option<String>,
+) -> Result<ListParams> {
+    let next_key = next_key.map(|k| k.parse::<NextKey>()).transpose();
+    Ok(ListParams {
+        start_date,
+        end_date,
+        count,
+        next_key: next_key.map_err(to_js)?,
+    })
 }
 
 /// The optional fields of a Face Auth URL.
@@ -159,10 +153,10 @@ pub struct NativeClient {
 }
 
 impl NativeClient {
-    fn core(&self) -> napi::Result<Client> {
+    fn core(&self) -> Result<Client> {
         lock(&self.current).clone().ok_or_else(|| {
             failure(
-                "APIConnectionError",
+                ErrorKind::Connection,
                 "this client is closed; create a new one",
             )
         })
@@ -171,11 +165,12 @@ impl NativeClient {
 
 #[napi]
 impl NativeClient {
-    /// Checks every option and builds the connection pool; no I/O happens here.
+    /// Checks every option and builds the connection pool; no I/O happens here. The user agent
+    /// gets `user_agent_suffix` (the Node version) appended.
     #[napi(constructor)]
-    pub fn new(env: &Env, options: ClientOptions) -> napi::Result<Self> {
+    pub fn new(env: &Env, options: Object, user_agent_suffix: String) -> Result<Self> {
         guard("new Client()", || {
-            let client = build(options)?;
+            let client = build(&options, user_agent_suffix)?;
             Ok(NativeClient {
                 base_url: client.config().base_url().to_owned(),
                 current: Mutex::new(Some(client)),
@@ -200,24 +195,22 @@ impl NativeClient {
         &self,
         env: &'env Env,
         params: SubmitParams,
-    ) -> napi::Result<PromiseRaw<'env, Json>> {
+    ) -> Result<PromiseRaw<'env, Json>> {
         let client = self.core()?;
         self.bridge.spawn(env, "submit", async move {
-            let result = client.face_auth().submit(params.into()).await;
-            result.map(Json::from).map_err(to_js)
+            client
+                .face_auth()
+                .submit(params.into())
+                .await
+                .map(Json::from)
         })
     }
 
     #[napi]
-    pub fn get<'env>(
-        &self,
-        env: &'env Env,
-        auth_id: String,
-    ) -> napi::Result<PromiseRaw<'env, Json>> {
+    pub fn get<'env>(&self, env: &'env Env, auth_id: String) -> Result<PromiseRaw<'env, Json>> {
         let client = self.core()?;
         self.bridge.spawn(env, "get", async move {
-            let record = client.face_auth().get(&auth_id).await;
-            record.map(Json::from).map_err(to_js)
+            client.face_auth().get(&auth_id).await.map(Json::from)
         })
     }
 
@@ -225,21 +218,30 @@ impl NativeClient {
     pub fn list_page<'env>(
         &self,
         env: &'env Env,
-        options: ListOptions,
-    ) -> napi::Result<PromiseRaw<'env, Json>> {
-        let params = ListParams::try_from(options)?;
+        start_date: Option<String>,
+        end_date: Option<String>,
+        count: Option<i64>,
+        next_key: Option<String>,
+    ) -> Result<PromiseRaw<'env, Json>> {
+        let params = list_params(start_date, end_date, count, next_key)?;
         let client = self.core()?;
         self.bridge.spawn(env, "listPage", async move {
-            let page = client.face_auth().list_page(&params).await;
-            page.map(Json::from).map_err(to_js)
+            client.face_auth().list_page(&params).await.map(Json::from)
         })
     }
 
-    /// A pager over every record; the options are checked now, before any request.
+    /// A pager over every record, `page_size` at a time (the core's default when absent); the
+    /// parameters are checked now, before any request.
     #[napi]
-    pub fn pager(&self, options: ListOptions) -> napi::Result<NativePager> {
+    pub fn pager(
+        &self,
+        start_date: Option<String>,
+        end_date: Option<String>,
+        page_size: Option<i64>,
+    ) -> Result<NativePager> {
         guard("list", || {
-            let pager = self.core()?.face_auth().pager(options.try_into()?);
+            let params = list_params(start_date, end_date, page_size, None)?;
+            let pager = self.core()?.face_auth().pager(params);
             Ok(NativePager {
                 pager: Arc::new(AsyncMutex::new(pager.map_err(to_js)?)),
                 bridge: Arc::clone(&self.bridge),
@@ -248,29 +250,19 @@ impl NativeClient {
     }
 
     #[napi]
-    pub fn image<'env>(
-        &self,
-        env: &'env Env,
-        auth_id: String,
-    ) -> napi::Result<PromiseRaw<'env, Buffer>> {
+    pub fn image<'env>(&self, env: &'env Env, auth_id: String) -> Result<PromiseRaw<'env, Buffer>> {
         let client = self.core()?;
         self.bridge.spawn(env, "image", async move {
-            let image = client.face_auth().image(&auth_id).await;
-            image
-                .map(|bytes| Buffer::from(Vec::from(bytes)))
-                .map_err(to_js)
+            let image = client.face_auth().image(&auth_id).await?;
+            Ok(Buffer::from(Vec::from(image)))
         })
     }
 
     #[napi]
-    pub fn delete<'env>(
-        &self,
-        env: &'env Env,
-        auth_id: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
+    pub fn delete<'env>(&self, env: &'env Env, auth_id: String) -> Result<PromiseRaw<'env, ()>> {
         let client = self.core()?;
         self.bridge.spawn(env, "delete", async move {
-            client.face_auth().delete(&auth_id).await.map_err(to_js)
+            client.face_auth().delete(&auth_id).await
         })
     }
 
@@ -280,7 +272,7 @@ impl NativeClient {
         project_id: String,
         submission_id: String,
         fields: UrlFields,
-    ) -> napi::Result<String> {
+    ) -> Result<String> {
         let params = FaceAuthUrlParams {
             project_id,
             submission_id,
@@ -302,7 +294,7 @@ impl NativeClient {
         &self,
         env: &'env Env,
         message: String,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
+    ) -> Result<PromiseRaw<'env, ()>> {
         self.bridge
             .spawn::<(), _>(env, "_panicForTests", async move { panic!("{message}") })
     }
@@ -319,11 +311,11 @@ pub struct NativePager {
 impl NativePager {
     /// The next record, or `null` after the last.
     #[napi]
-    pub fn next<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<Json>>> {
+    pub fn next<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Option<Json>>> {
         let pager = Arc::clone(&self.pager);
         self.bridge.spawn(env, "list", async move {
             let record = pager.lock().await.next_record().await;
-            record.map(|r| r.map(Json::from)).map_err(to_js)
+            record.map(|r| r.map(Json::from))
         })
     }
 }

@@ -1,9 +1,11 @@
-//! Every failure crosses to JavaScript as a napi error whose message is a JSON payload;
-//! `node/errors.js` reads it back and throws the class it names.
+//! Every failure crosses to JavaScript as a napi error whose message is a JSON payload naming
+//! its class; `node/native.js` reads it back and throws that class of `node/errors.js`. A panic
+//! becomes such an error too.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use argos_addon::{BASE_ERROR_CLASS, ErrorKind};
 use napi::Status;
 use serde_json::{Value, json};
 
@@ -25,22 +27,32 @@ pub(crate) fn to_js(err: argos_addon::Error) -> napi::Error {
     reject(payload)
 }
 
-/// An error raised by the binding itself, of class `class` (a name from the sdk.md tree).
-pub(crate) fn failure(class: &str, message: impl Into<String>) -> napi::Error {
-    reject(json!({ "class": class, "message": message.into() }))
+/// An error raised by the binding itself, of the class of `kind`.
+pub(crate) fn failure(kind: ErrorKind, message: impl Into<String>) -> napi::Error {
+    raised(kind.class_name(), message.into())
+}
+
+/// An error raised by the binding itself that no kind describes (a panic, a mock server that
+/// would not start): of the base class, [`BASE_ERROR_CLASS`].
+pub(crate) fn base_failure(message: impl Into<String>) -> napi::Error {
+    raised(BASE_ERROR_CLASS, message.into())
+}
+
+fn raised(class: &str, message: String) -> napi::Error {
+    reject(json!({ "class": class, "message": message }))
 }
 
 fn reject(payload: Value) -> napi::Error {
     napi::Error::new(Status::GenericFailure, payload.to_string())
 }
 
-/// Runs the synchronous entry point `what`: a Rust panic in it becomes an `ArgosError` instead
-/// of unwinding into Node, which would abort the process.
+/// Runs the synchronous entry point `what`: a Rust panic in it becomes an error of the base
+/// class instead of unwinding into Node, which would abort the process.
 pub(crate) fn guard<T>(what: &str, call: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
     catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|panic| Err(panicked(what, &*panic)))
 }
 
-/// The `ArgosError` for a panic of the entry point `what`.
+/// The base-class error for a panic of the entry point `what`.
 pub(crate) fn panicked(what: &str, panic: &(dyn Any + Send)) -> napi::Error {
-    failure("ArgosError", argos_addon::panic_message(what, panic))
+    base_failure(argos_addon::panic_message(what, panic))
 }

@@ -1,6 +1,9 @@
-//! The private addon behind the npm package `argos-addon`: conversion between JavaScript and the
-//! Rust core only. Its JavaScript face is `node/`, which turns every failure into the error
-//! classes of sdk.md and checks argument types before calling in here.
+//! The private addon behind the npm package `argos-addon`: the Rust core's client (`client`),
+//! query and webhook functions (here) and mock server (`mock`) as JavaScript classes and
+//! functions; their results and failures converted (`models`, `errors`); each network call a
+//! promise settled through one completion callback per client (`bridge`). Its JavaScript face is
+//! `node/`, which checks argument types before calling in here and turns every failure into the
+//! error classes of sdk.md.
 
 mod bridge;
 mod client;
@@ -8,10 +11,10 @@ mod errors;
 mod mock;
 mod models;
 
-use std::ops::RangeInclusive;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use napi::bindgen_prelude::{Buffer, Either, Null};
+use argos_addon::ErrorKind;
+use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
@@ -29,7 +32,7 @@ pub fn encrypt_query(params: String, api_key: String) -> napi::Result<String> {
     guard("encryptQuery", || {
         let params: Map<String, Value> = serde_json::from_str(&params).map_err(|e| {
             failure(
-                "ValidationError",
+                ErrorKind::Validation,
                 format!("params cannot be written as JSON: {e}"),
             )
         })?;
@@ -63,40 +66,6 @@ pub fn parse_webhook(body: Either<String, Buffer>, api_key: Option<String>) -> n
 #[napi(js_name = "_panicForTests")]
 pub fn panic_for_tests(message: String) -> napi::Result<()> {
     guard("_panicForTests", || panic!("{message}"))
-}
-
-/// The largest integer a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-/// A JavaScript number that must be a whole number in `range`, else an error of class `class`
-/// naming `name`: napi's own integer conversions would wrap -1 or 2**64 silently.
-fn whole(class: &str, name: &str, value: f64, range: RangeInclusive<i64>) -> napi::Result<i64> {
-    if !(value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER) {
-        return Err(failure(
-            class,
-            format!("{name} must be a whole number of at most 2^53 - 1 in size, got {value}"),
-        ));
-    }
-    let n = value as i64;
-    if !range.contains(&n) {
-        return Err(failure(
-            class,
-            format!(
-                "{name} must be from {} to {}, got {n}",
-                range.start(),
-                range.end()
-            ),
-        ));
-    }
-    Ok(n)
-}
-
-/// A number, or `None` for JavaScript's `null` (an option turned off).
-fn nullable(value: Either<f64, Null>) -> Option<f64> {
-    match value {
-        Either::A(number) => Some(number),
-        Either::B(Null) => None,
-    }
 }
 
 /// The guarded value; a panic elsewhere while it was held does not make it unusable.

@@ -1,6 +1,7 @@
 //! `NativeMock`: the Rust mock server, started in-process for `argos-addon/testing`.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -8,18 +9,45 @@ use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{Buffer, Either, Null};
 use napi_derive::napi;
 
+use argos_addon::ErrorKind;
 use argos_addon_mock::{
     Fault, ForcedVerdict, MockOptions, MockServer, RecordedRequest, SeedRecord,
 };
 use serde_json::{Value, json};
 
-use crate::errors::{failure, guard};
-use crate::{lock, nullable, whole};
+use crate::errors::{base_failure, failure, guard};
+use crate::lock;
 
-/// A whole number argument of the mock in `0..=max`.
+/// The largest integer a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A whole number argument of the mock in `0..=max`, taken as a JavaScript number and checked
+/// here: napi's own integer conversions would wrap -1 or 2**64 silently.
 fn count(name: &str, value: f64, max: u64) -> napi::Result<u64> {
+    let invalid = |message| Err(failure(ErrorKind::Validation, message));
+    if !(value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER) {
+        return invalid(format!(
+            "{name} must be a whole number of at most 2^53 - 1 in size, got {value}"
+        ));
+    }
     let max = i64::try_from(max).unwrap_or(i64::MAX);
-    whole("ValidationError", name, value, 0..=max).map(|n| n as u64)
+    match value as i64 {
+        n @ 0.. if n <= max => Ok(n as u64),
+        n => invalid(format!("{name} must be from 0 to {max}, got {n}")),
+    }
+}
+
+/// One of the mock's named settings (a list shape, an image encoding).
+fn named<T: FromStr<Err = String>>(name: &str) -> napi::Result<T> {
+    name.parse().map_err(|e| failure(ErrorKind::Validation, e))
+}
+
+/// A number, or `None` for JavaScript's `null` (a limit turned off).
+fn nullable(value: Either<f64, Null>) -> Option<f64> {
+    match value {
+        Either::A(number) => Some(number),
+        Either::B(Null) => None,
+    }
 }
 
 /// Options of `MockServer.start`; absent ones take the mock's defaults, `null` turns a limit off.
@@ -83,13 +111,6 @@ pub struct RecordSeed {
     pub image: Option<Buffer>,
 }
 
-#[napi(object, object_to_js = false)]
-pub struct Verdict {
-    pub status: Option<String>,
-    pub score: Option<f64>,
-    pub fail_codes: Vec<String>,
-}
-
 /// What a test needs to reach a started mock.
 #[napi(object, object_from_js = false)]
 pub struct MockInfo {
@@ -129,7 +150,7 @@ impl NativeMock {
             lock(&self.0)
                 .as_ref()
                 .map(f)
-                .ok_or_else(|| failure("ArgosError", "the mock server is stopped"))
+                .ok_or_else(|| base_failure("the mock server is stopped"))
         })
     }
 
@@ -153,9 +174,8 @@ impl NativeMock {
     #[napi(factory)]
     pub fn start(options: MockStartOptions) -> napi::Result<Self> {
         guard("MockServer.start()", || {
-            let server = MockServer::start(options.try_into()?).map_err(|e| {
-                failure("ArgosError", format!("the mock server did not start: {e}"))
-            })?;
+            let server = MockServer::start(options.try_into()?)
+                .map_err(|e| base_failure(format!("the mock server did not start: {e}")))?;
             Ok(NativeMock(Mutex::new(Some(server))))
         })
     }
@@ -195,11 +215,16 @@ impl NativeMock {
     }
 
     #[napi]
-    pub fn force_next_verdict(&self, verdict: Verdict) -> napi::Result<()> {
+    pub fn force_next_verdict(
+        &self,
+        status: Option<String>,
+        score: Option<f64>,
+        fail_codes: Vec<String>,
+    ) -> napi::Result<()> {
         let verdict = ForcedVerdict {
-            status: verdict.status,
-            score: verdict.score,
-            fail_codes: verdict.fail_codes,
+            status,
+            score,
+            fail_codes,
         };
         self.with(|s| s.force_next_verdict(verdict))
     }
@@ -247,15 +272,13 @@ impl NativeMock {
 
     #[napi]
     pub fn set_list_shape(&self, shape: String) -> napi::Result<()> {
-        let shape = shape.parse().map_err(|e| failure("ValidationError", e))?;
+        let shape = named(&shape)?;
         self.with(|s| s.set_list_shape(shape))
     }
 
     #[napi]
     pub fn set_image_encoding(&self, encoding: String) -> napi::Result<()> {
-        let encoding = encoding
-            .parse()
-            .map_err(|e| failure("ValidationError", e))?;
+        let encoding = named(&encoding)?;
         self.with(|s| s.set_image_encoding(encoding))
     }
 
@@ -301,7 +324,7 @@ impl NativeMock {
         if let Some(server) = server {
             tokio::task::spawn_blocking(move || server.stop())
                 .await
-                .map_err(|e| failure("ArgosError", format!("the mock server did not stop: {e}")))?;
+                .map_err(|e| base_failure(format!("the mock server did not stop: {e}")))?;
         }
         Ok(())
     }

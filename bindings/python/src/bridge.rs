@@ -1,5 +1,8 @@
-//! How async calls finish in an asyncio event loop without a runtime thread ever entering the
-//! interpreter.
+//! How a call finishes: waited for on the calling thread, or settled in an asyncio event loop
+//! without a runtime thread ever entering the interpreter.
+//!
+//! Every operation takes an optional last argument, its [`Target`]; [`finish`] blocks without
+//! one and starts the call on the runtime with one.
 //!
 //! A finished call leaves a Rust value in its loop's [`Completions`] queue and, when the queue
 //! was empty, writes one byte to a pipe the loop watches (`loop.add_reader`). On the loop's own
@@ -23,7 +26,7 @@ use pyo3::types::PyList;
 use tokio::task::AbortHandle;
 
 use crate::errors::{panicked, to_py};
-use crate::runtime::runtime;
+use crate::runtime::{block_on, runtime};
 
 type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
@@ -102,7 +105,7 @@ impl Completions {
     /// Runs `fut`, the call `what`, on the runtime; its result reaches Python through
     /// [`Completions::drain`]. A panic in it is the call's `ArgosError`, not a future that
     /// never settles.
-    pub(crate) fn spawn<T, F>(&self, id: u64, what: &'static str, fut: F)
+    fn spawn<T, F>(&self, id: u64, what: &'static str, fut: F)
     where
         F: Future<Output = argos_addon::Result<T>> + Send + 'static,
         T: for<'py> IntoPyObject<'py> + Send + 'static,
@@ -119,5 +122,45 @@ impl Completions {
         });
         // Inserted on the loop's thread before any drain there, so drain always finds it.
         lock(&self.running).insert(id, task.abort_handle());
+    }
+}
+
+/// Where an async call's outcome goes: the future `id` of an event loop's [`Completions`],
+/// given from Python as the tuple `(completions, id)` (see `_bridge.start`).
+pub(crate) struct Target<'py> {
+    completions: Bound<'py, Completions>,
+    id: u64,
+}
+
+impl<'py> FromPyObject<'_, 'py> for Target<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        let (completions, id) = obj.extract()?;
+        Ok(Target { completions, id })
+    }
+}
+
+/// A call's value when it was waited for, `None` when it was started with a [`Target`].
+pub(crate) type Finished<T> = PyResult<Option<T>>;
+
+/// Finishes the call `what`: without a target, waits for `fut` on the calling thread and returns
+/// its value; with one, starts it on the runtime, settled through the target, and returns `None`.
+pub(crate) fn finish<T, F>(
+    py: Python<'_>,
+    what: &'static str,
+    to: Option<Target<'_>>,
+    fut: F,
+) -> Finished<T>
+where
+    F: Future<Output = argos_addon::Result<T>> + Send + 'static,
+    T: for<'py> IntoPyObject<'py> + Send + 'static,
+{
+    match to {
+        None => block_on(py, fut)?.map(Some).map_err(|e| to_py(py, &e)),
+        Some(to) => {
+            to.completions.get().spawn(to.id, what, fut);
+            Ok(None)
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! `NativeClient`: every operation as a blocking method and as an awaitable `*_async` twin.
+//! `NativeClient`: the core client behind `Client` and `AsyncClient`. Each operation blocks and
+//! returns its value, or, given a completion target, starts on the runtime (see [`finish`]).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -7,19 +8,18 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyDict, PyString};
 use tokio::sync::Mutex as AsyncMutex;
 
 use argos_addon::{
-    Client, ClientBuilder, FaceAuthUrlParams, FaceImage, ListParams, NextKey, Pager, SubmitRequest,
-    duration_from_secs, int_option,
+    Client, ClientBuilder, ErrorKind, FaceAuthUrlParams, FaceImage, Host, ListParams, NextKey,
+    Pager, SubmitRequest,
 };
 
-use crate::bridge::Completions;
-use crate::convert::{Int, Text, integer, number, text};
-use crate::errors::{self, guard, to_py};
+use crate::bridge::{Finished, Target, finish};
+use crate::convert::{Int, Text, option_value};
+use crate::errors::{self, guard, option_error, to_py};
 use crate::models::{FaceAuthPage, FaceAuthRecord, FaceAuthResult};
-use crate::runtime::block_on;
 
 /// A face image as the Python face hands it over: bytes (shared, not copied) or a path.
 pub(crate) enum ImageArg {
@@ -53,6 +53,30 @@ impl From<ImageArg> for FaceImage {
     }
 }
 
+/// The caller's own fields sent along with a submission or in a hosted URL, given from Python as
+/// the tuple `(user_id, cf1, cf2, cf3)`.
+pub(crate) struct UserFields {
+    user_id: Option<String>,
+    cf1: Option<String>,
+    cf2: Option<String>,
+    cf3: Option<String>,
+}
+
+impl FromPyObject<'_, '_> for UserFields {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        let (user_id, cf1, cf2, cf3): (Option<Text>, Option<Text>, Option<Text>, Option<Text>) =
+            obj.extract()?;
+        Ok(UserFields {
+            user_id: user_id.map(String::from),
+            cf1: cf1.map(String::from),
+            cf2: cf2.map(String::from),
+            cf3: cf3.map(String::from),
+        })
+    }
+}
+
 /// The core client plus what is needed to rebuild it in a forked child, where the parent's
 /// connection pool and runtime threads do not exist.
 #[pyclass(frozen, module = "argos_addon._native")]
@@ -71,7 +95,7 @@ impl NativeClient {
             return Err(Python::attach(|py| {
                 errors::raise(
                     py,
-                    "APIConnectionError",
+                    ErrorKind::Connection,
                     "this client is closed; create a new one",
                 )
             }));
@@ -89,51 +113,20 @@ impl NativeClient {
         Ok(client.clone())
     }
 
-    /// Runs the operation `what` on the calling thread.
-    fn run<T, F>(&self, py: Python<'_>, what: &str, call: impl FnOnce(Client) -> F) -> PyResult<T>
-    where
-        F: Future<Output = argos_addon::Result<T>> + Send + 'static,
-        T: Send + 'static,
-    {
-        guard(py, what, || {
-            let fut = call(self.core()?);
-            block_on(py, fut)?.map_err(|e| to_py(py, &e))
-        })
-    }
-
-    /// Starts the operation `what` on the runtime; `completions` settles its future.
-    fn spawn<T, F>(
+    /// Runs the operation `what`: waited for without a target, else started (see [`finish`]).
+    fn call<T, F>(
         &self,
-        completions: &Bound<'_, Completions>,
-        id: u64,
+        py: Python<'_>,
         what: &'static str,
-        call: impl FnOnce(Client) -> F,
-    ) -> PyResult<()>
+        to: Option<Target<'_>>,
+        operation: impl FnOnce(Client) -> F,
+    ) -> Finished<T>
     where
         F: Future<Output = argos_addon::Result<T>> + Send + 'static,
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
-        guard(completions.py(), what, || {
-            completions.get().spawn(id, what, call(self.core()?));
-            Ok(())
-        })
+        guard(py, what, || finish(py, what, to, operation(self.core()?)))
     }
-}
-
-fn submit_request(
-    submission_id: Text,
-    face_image: ImageArg,
-    user_id: Option<Text>,
-    cf1: Option<Text>,
-    cf2: Option<Text>,
-    cf3: Option<Text>,
-) -> SubmitRequest {
-    let mut request = SubmitRequest::new(submission_id, FaceImage::from(face_image));
-    request.user_id = user_id.map(String::from);
-    request.cf1 = cf1.map(String::from);
-    request.cf2 = cf2.map(String::from);
-    request.cf3 = cf3.map(String::from);
-    request
 }
 
 fn list_params(
@@ -155,83 +148,27 @@ fn list_params(
     })
 }
 
-/// The class of the error for a client option that Rust cannot hold.
-const OPTION: &str = "ConfigurationError";
-
-/// `ca_cert` as PEM bytes, from `bytes` or PEM text.
-fn pem(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    match obj.cast::<PyBytes>() {
-        Ok(bytes) => Ok(bytes.as_bytes().to_vec()),
-        Err(_) => text(obj, OPTION, "ca_cert is not valid Unicode").map(String::into_bytes),
-    }
-}
-
 #[pymethods]
 impl NativeClient {
-    /// Takes the options as the user gave them: the core checks their values, and a value Rust
-    /// cannot hold (an int beyond 64 bits, a lone surrogate) is a `ConfigurationError` too.
+    /// Takes the options the user gave, by their Python names: the core reads and checks each
+    /// one ([`ClientBuilder::set`]), then the whole configuration.
     #[new]
-    #[pyo3(signature = (*, api_key, base_url, timeout, connect_timeout, max_retries, ca_cert, rate_limit, max_upload_bytes, max_response_bytes, user_agent_suffix))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (options, *, user_agent_suffix))]
     fn new(
         py: Python<'_>,
-        api_key: Option<&Bound<'_, PyAny>>,
-        base_url: Option<&Bound<'_, PyAny>>,
-        timeout: &Bound<'_, PyAny>,
-        connect_timeout: &Bound<'_, PyAny>,
-        max_retries: &Bound<'_, PyAny>,
-        ca_cert: Option<&Bound<'_, PyAny>>,
-        rate_limit: Option<&Bound<'_, PyAny>>,
-        max_upload_bytes: &Bound<'_, PyAny>,
-        max_response_bytes: &Bound<'_, PyAny>,
+        options: &Bound<'_, PyDict>,
         user_agent_suffix: String,
     ) -> PyResult<Self> {
         guard(py, "Client()", || {
-            let timeout = number(timeout, OPTION, "timeout is out of range")?;
-            let connect_timeout =
-                number(connect_timeout, OPTION, "connect_timeout is out of range")?;
-            let max_retries = integer(max_retries, OPTION, "max_retries is out of range")?;
-            let rate_limit = rate_limit
-                .map(|r| number(r, OPTION, "rate_limit is out of range"))
-                .transpose()?;
-            let max_upload_bytes =
-                integer(max_upload_bytes, OPTION, "max_upload_bytes is out of range")?;
-            let max_response_bytes = integer(
-                max_response_bytes,
-                OPTION,
-                "max_response_bytes is out of range",
-            )?;
-            let api_key = api_key
-                .map(|k| text(k, OPTION, "api_key is not valid Unicode"))
-                .transpose()?;
-            let base_url = base_url
-                .map(|u| text(u, OPTION, "base_url is not valid Unicode"))
-                .transpose()?;
-            let ca_cert = ca_cert.map(pem).transpose()?;
-            let configured = || -> argos_addon::Result<(ClientBuilder, Client)> {
-                let mut builder = Client::builder()
-                    .timeout(duration_from_secs("timeout", timeout)?)
-                    .connect_timeout(duration_from_secs("connect_timeout", connect_timeout)?)
-                    .max_retries(
-                        int_option("max_retries", max_retries, 0)?.min(u32::MAX as u64) as u32,
-                    )
-                    .rate_limit(rate_limit)
-                    .max_upload_bytes(int_option("max_upload_bytes", max_upload_bytes, 1)?)
-                    .max_response_bytes(int_option("max_response_bytes", max_response_bytes, 1)?)
-                    .user_agent_suffix(user_agent_suffix);
-                if let Some(key) = api_key {
-                    builder = builder.api_key(key);
-                }
-                if let Some(url) = base_url {
-                    builder = builder.base_url(url);
-                }
-                if let Some(pem) = ca_cert {
-                    builder = builder.ca_cert_pem(pem);
-                }
-                let client = builder.clone().build()?;
-                Ok((builder, client))
-            };
-            let (builder, client) = configured().map_err(|e| to_py(py, &e))?;
+            let mut builder = Client::builder().user_agent_suffix(user_agent_suffix);
+            for (name, value) in options.iter() {
+                let name: String = name.extract()?;
+                let value = option_value(&name, &value)?;
+                builder = builder
+                    .set(Host::Python, &name, value)
+                    .map_err(|e| option_error(py, e))?;
+            }
+            let client = builder.clone().build().map_err(|e| to_py(py, &e))?;
             Ok(NativeClient {
                 builder,
                 config: client.config().clone(),
@@ -265,20 +202,21 @@ impl NativeClient {
         drop(closed);
     }
 
-    #[pyo3(signature = (submission_id, face_image, user_id, cf1, cf2, cf3))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (submission_id, face_image, fields, to=None))]
     fn submit(
         &self,
         py: Python<'_>,
         submission_id: Text,
         face_image: ImageArg,
-        user_id: Option<Text>,
-        cf1: Option<Text>,
-        cf2: Option<Text>,
-        cf3: Option<Text>,
-    ) -> PyResult<FaceAuthResult> {
-        let request = submit_request(submission_id, face_image, user_id, cf1, cf2, cf3);
-        self.run(py, "submit", |c| async move {
+        fields: UserFields,
+        to: Option<Target<'_>>,
+    ) -> Finished<FaceAuthResult> {
+        let mut request = SubmitRequest::new(submission_id, FaceImage::from(face_image));
+        request.user_id = fields.user_id;
+        request.cf1 = fields.cf1;
+        request.cf2 = fields.cf2;
+        request.cf3 = fields.cf3;
+        self.call(py, "submit", to, |c| async move {
             c.face_auth()
                 .submit(request)
                 .await
@@ -286,44 +224,14 @@ impl NativeClient {
         })
     }
 
-    #[pyo3(signature = (completions, id, submission_id, face_image, user_id, cf1, cf2, cf3))]
-    #[allow(clippy::too_many_arguments)]
-    fn submit_async(
+    #[pyo3(signature = (auth_id, to=None))]
+    fn get(
         &self,
-        completions: &Bound<'_, Completions>,
-        id: u64,
-        submission_id: Text,
-        face_image: ImageArg,
-        user_id: Option<Text>,
-        cf1: Option<Text>,
-        cf2: Option<Text>,
-        cf3: Option<Text>,
-    ) -> PyResult<()> {
-        let request = submit_request(submission_id, face_image, user_id, cf1, cf2, cf3);
-        self.spawn(completions, id, "submit", |c| async move {
-            c.face_auth()
-                .submit(request)
-                .await
-                .map(FaceAuthResult::from)
-        })
-    }
-
-    fn get(&self, py: Python<'_>, auth_id: Text) -> PyResult<FaceAuthRecord> {
-        self.run(py, "get", |c| async move {
-            c.face_auth()
-                .get(&auth_id.0)
-                .await
-                .map(FaceAuthRecord::from)
-        })
-    }
-
-    fn get_async(
-        &self,
-        completions: &Bound<'_, Completions>,
-        id: u64,
+        py: Python<'_>,
         auth_id: Text,
-    ) -> PyResult<()> {
-        self.spawn(completions, id, "get", |c| async move {
+        to: Option<Target<'_>>,
+    ) -> Finished<FaceAuthRecord> {
+        self.call(py, "get", to, |c| async move {
             c.face_auth()
                 .get(&auth_id.0)
                 .await
@@ -331,7 +239,7 @@ impl NativeClient {
         })
     }
 
-    #[pyo3(signature = (start_date, end_date, count, next_key))]
+    #[pyo3(signature = (start_date, end_date, count, next_key, to=None))]
     fn list_page(
         &self,
         py: Python<'_>,
@@ -339,30 +247,10 @@ impl NativeClient {
         end_date: Option<Text>,
         count: Option<Int<i64>>,
         next_key: Option<Text>,
-    ) -> PyResult<FaceAuthPage> {
+        to: Option<Target<'_>>,
+    ) -> Finished<FaceAuthPage> {
         let params = list_params(py, start_date, end_date, count, next_key)?;
-        self.run(py, "list_page", |c| async move {
-            c.face_auth()
-                .list_page(&params)
-                .await
-                .map(FaceAuthPage::from)
-        })
-    }
-
-    #[pyo3(signature = (completions, id, start_date, end_date, count, next_key))]
-    #[allow(clippy::too_many_arguments)]
-    fn list_page_async(
-        &self,
-        py: Python<'_>,
-        completions: &Bound<'_, Completions>,
-        id: u64,
-        start_date: Option<Text>,
-        end_date: Option<Text>,
-        count: Option<Int<i64>>,
-        next_key: Option<Text>,
-    ) -> PyResult<()> {
-        let params = list_params(py, start_date, end_date, count, next_key)?;
-        self.spawn(completions, id, "list_page", |c| async move {
+        self.call(py, "list_page", to, |c| async move {
             c.face_auth()
                 .list_page(&params)
                 .await
@@ -392,60 +280,37 @@ impl NativeClient {
         })
     }
 
-    fn image(&self, py: Python<'_>, auth_id: Text) -> PyResult<ImageBytes> {
-        self.run(py, "image", |c| async move {
+    #[pyo3(signature = (auth_id, to=None))]
+    fn image(&self, py: Python<'_>, auth_id: Text, to: Option<Target<'_>>) -> Finished<ImageBytes> {
+        self.call(py, "image", to, |c| async move {
             c.face_auth().image(&auth_id.0).await.map(ImageBytes)
         })
     }
 
-    fn image_async(
-        &self,
-        completions: &Bound<'_, Completions>,
-        id: u64,
-        auth_id: Text,
-    ) -> PyResult<()> {
-        self.spawn(completions, id, "image", |c| async move {
-            c.face_auth().image(&auth_id.0).await.map(ImageBytes)
+    #[pyo3(signature = (auth_id, to=None))]
+    fn delete(&self, py: Python<'_>, auth_id: Text, to: Option<Target<'_>>) -> PyResult<()> {
+        // `Option::None`, as an async call's value, is Python's `None` (`()` would be a tuple).
+        self.call(py, "delete", to, |c| async move {
+            c.face_auth().delete(&auth_id.0).await.map(|()| None::<()>)
         })
+        .map(drop)
     }
 
-    fn delete(&self, py: Python<'_>, auth_id: Text) -> PyResult<()> {
-        self.run(py, "delete", |c| async move {
-            c.face_auth().delete(&auth_id.0).await
-        })
-    }
-
-    fn delete_async(
-        &self,
-        completions: &Bound<'_, Completions>,
-        id: u64,
-        auth_id: Text,
-    ) -> PyResult<()> {
-        self.spawn(completions, id, "delete", |c| async move {
-            c.face_auth().delete(&auth_id.0).await
-        })
-    }
-
-    #[pyo3(signature = (project_id, submission_id, user_id, cf1, cf2, cf3, token))]
-    #[allow(clippy::too_many_arguments)]
     fn face_auth_url(
         &self,
         py: Python<'_>,
         project_id: Text,
         submission_id: Text,
-        user_id: Option<Text>,
-        cf1: Option<Text>,
-        cf2: Option<Text>,
-        cf3: Option<Text>,
+        fields: UserFields,
         token: Option<Text>,
     ) -> PyResult<String> {
         let params = FaceAuthUrlParams {
             project_id: project_id.0,
             submission_id: submission_id.0,
-            user_id: user_id.map(String::from),
-            cf1: cf1.map(String::from),
-            cf2: cf2.map(String::from),
-            cf3: cf3.map(String::from),
+            user_id: fields.user_id,
+            cf1: fields.cf1,
+            cf2: fields.cf2,
+            cf3: fields.cf3,
             token: token.map(String::from),
         };
         guard(py, "face_auth_url", || {
@@ -477,21 +342,14 @@ pub(crate) struct NativePager {
 
 #[pymethods]
 impl NativePager {
-    /// The next record, or `None` after the last.
-    fn next(&self, py: Python<'_>) -> PyResult<Option<FaceAuthRecord>> {
+    /// The next record, or `None` after the last; given a target, it starts fetching it.
+    #[pyo3(signature = (to=None))]
+    fn next(&self, py: Python<'_>, to: Option<Target<'_>>) -> Finished<Option<FaceAuthRecord>> {
         let pager = self.pager.clone();
         let fut = async move {
             let record = pager.lock().await.next_record().await;
             record.map(|r| r.map(FaceAuthRecord::from))
         };
-        guard(py, "list", || block_on(py, fut)?.map_err(|e| to_py(py, &e)))
-    }
-
-    fn next_async(&self, completions: &Bound<'_, Completions>, id: u64) {
-        let pager = self.pager.clone();
-        completions.get().spawn(id, "list", async move {
-            let record = pager.lock().await.next_record().await;
-            record.map(|r| r.map(FaceAuthRecord::from))
-        });
+        guard(py, "list", || finish(py, "list", to, fut))
     }
 }

@@ -1,4 +1,5 @@
-//! Python values to and from Rust and JSON values, keeping key order.
+//! Python values to and from Rust and JSON values (keeping key order), and a client option's
+//! value as the core reads it.
 //!
 //! A value of the right type that Rust cannot hold (a `str` with a lone surrogate, an `int`
 //! beyond 64 bits, NaN in JSON, JSON nested without end) is bad input: it raises the package's
@@ -7,45 +8,110 @@
 //! stays a `TypeError`.
 
 use std::borrow::Cow;
+use std::path::PathBuf;
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyUnicodeEncodeError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-use argos_addon::MAX_JSON_DEPTH;
+use argos_addon::{ErrorKind, MAX_JSON_DEPTH, OptionValue};
 
 use crate::errors::raise;
 
-/// `err` as an error of class `class` about `what` when it is one of `E` (a value error of the
+/// `err` as an error of `kind` about `what` when it is one of `E` (a value error of the
 /// conversion), with `err` as its cause; any other error (a wrong type) is kept.
-fn bad_value<E: pyo3::PyTypeInfo>(py: Python<'_>, err: PyErr, class: &str, what: &str) -> PyErr {
+fn bad_value<E: pyo3::PyTypeInfo>(
+    py: Python<'_>,
+    err: PyErr,
+    kind: ErrorKind,
+    what: &str,
+) -> PyErr {
     if !err.is_instance_of::<E>(py) {
         return err;
     }
-    let converted = raise(py, class, &format!("{what}: {}", err.value(py)));
+    let converted = raise(py, kind, &format!("{what}: {}", err.value(py)));
     converted.set_cause(py, Some(err));
     converted
 }
 
 /// A `str` as UTF-8 text; `what` names it in the message.
-pub(crate) fn text(obj: &Bound<'_, PyAny>, class: &str, what: &str) -> PyResult<String> {
+pub(crate) fn text(obj: &Bound<'_, PyAny>, kind: ErrorKind, what: &str) -> PyResult<String> {
     let s = obj.cast::<PyString>()?;
     s.to_cow()
         .map(Cow::into_owned)
-        .map_err(|e| bad_value::<PyUnicodeEncodeError>(obj.py(), e, class, what))
+        .map_err(|e| bad_value::<PyUnicodeEncodeError>(obj.py(), e, kind, what))
 }
 
 /// An `int` (or anything with `__index__`) that fits in 64 bits.
-pub(crate) fn integer(obj: &Bound<'_, PyAny>, class: &str, what: &str) -> PyResult<i64> {
+pub(crate) fn integer(obj: &Bound<'_, PyAny>, kind: ErrorKind, what: &str) -> PyResult<i64> {
     obj.extract::<i64>()
-        .map_err(|e| bad_value::<PyOverflowError>(obj.py(), e, class, what))
+        .map_err(|e| bad_value::<PyOverflowError>(obj.py(), e, kind, what))
 }
 
 /// A real number as a float; an `int` too large for one is out of range.
-pub(crate) fn number(obj: &Bound<'_, PyAny>, class: &str, what: &str) -> PyResult<f64> {
+pub(crate) fn number(obj: &Bound<'_, PyAny>, kind: ErrorKind, what: &str) -> PyResult<f64> {
     obj.extract::<f64>()
-        .map_err(|e| bad_value::<PyOverflowError>(obj.py(), e, class, what))
+        .map_err(|e| bad_value::<PyOverflowError>(obj.py(), e, kind, what))
+}
+
+/// The value of the client option `name` as the user gave it; the core decides which types the
+/// option takes ([`argos_addon::ClientBuilder::set`]). As in Python, `True` is the int 1.
+pub(crate) fn option_value(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
+    const KIND: ErrorKind = ErrorKind::Configuration;
+    let py = obj.py();
+    if obj.is_none() {
+        return Ok(OptionValue::Null);
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return integer(obj, KIND, &format!("{name} is out of range")).map(OptionValue::Int);
+    }
+    if let Ok(float) = obj.cast::<PyFloat>() {
+        return Ok(OptionValue::Float(float.value()));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return text(obj, KIND, &format!("{name} is not valid Unicode")).map(OptionValue::Text);
+    }
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        return Ok(OptionValue::Bytes(bytes.as_bytes().to_vec()));
+    }
+    if obj.hasattr(intern!(py, "__fspath__"))? {
+        let path = py.import("os")?.call_method1("fspath", (obj,))?;
+        if let Ok(bytes) = path.cast::<PyBytes>() {
+            return Ok(OptionValue::Path(bytes_path(bytes.as_bytes())));
+        }
+        return path
+            .extract::<PathBuf>()
+            .map(OptionValue::Path)
+            .map_err(|e| {
+                bad_value::<PyUnicodeEncodeError>(
+                    py,
+                    e,
+                    KIND,
+                    &format!("{name} is not a usable path"),
+                )
+            });
+    }
+    // Numbers of other libraries (NumPy's, `Decimal`) are read as Python reads them.
+    if obj.hasattr(intern!(py, "__index__"))? {
+        return integer(obj, KIND, &format!("{name} is out of range")).map(OptionValue::Int);
+    }
+    if obj.hasattr(intern!(py, "__float__"))? {
+        return number(obj, KIND, &format!("{name} is out of range")).map(OptionValue::Float);
+    }
+    Ok(OptionValue::Other(obj.get_type().name()?.to_string()))
+}
+
+/// The path an `os.PathLike` gave as bytes: the file system's own bytes.
+#[cfg(unix)]
+fn bytes_path(bytes: &[u8]) -> PathBuf {
+    <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes).into()
+}
+
+#[cfg(not(unix))]
+fn bytes_path(bytes: &[u8]) -> PathBuf {
+    String::from_utf8_lossy(bytes).into_owned().into()
 }
 
 /// A `str` argument of an operation or helper (pyo3 notes which argument it was).
@@ -55,7 +121,12 @@ impl FromPyObject<'_, '_> for Text {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
-        text(&obj, "ValidationError", "text that is not valid Unicode").map(Text)
+        text(
+            &obj,
+            ErrorKind::Validation,
+            "text that is not valid Unicode",
+        )
+        .map(Text)
     }
 }
 
@@ -73,7 +144,12 @@ impl<'py, T: FromPyObjectOwned<'py>> FromPyObject<'_, 'py> for Int<T> {
 
     fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
         obj.extract::<T>().map(Int).map_err(|e| {
-            bad_value::<PyOverflowError>(obj.py(), e.into(), "ValidationError", "int out of range")
+            bad_value::<PyOverflowError>(
+                obj.py(),
+                e.into(),
+                ErrorKind::Validation,
+                "int out of range",
+            )
         })
     }
 }
@@ -85,7 +161,7 @@ impl FromPyObject<'_, '_> for Num {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
-        number(&obj, "ValidationError", "number out of range").map(Num)
+        number(&obj, ErrorKind::Validation, "number out of range").map(Num)
     }
 }
 
@@ -122,7 +198,7 @@ pub(crate) fn map_to_py<'py>(
 }
 
 fn json_value(py: Python<'_>, message: &str) -> PyErr {
-    raise(py, "ValidationError", &format!("params: {message}"))
+    raise(py, ErrorKind::Validation, &format!("params: {message}"))
 }
 
 /// `obj` as JSON; `depth` counts the objects and arrays around it, the parameters included.
@@ -152,7 +228,7 @@ fn from_py(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     if obj.is_instance_of::<PyString>() {
         return text(
             obj,
-            "ValidationError",
+            ErrorKind::Validation,
             "params: text that is not valid Unicode",
         )
         .map(Value::String);
@@ -194,7 +270,7 @@ fn dict_from_py(dict: &Bound<'_, PyDict>, depth: usize) -> PyResult<Map<String, 
         }
         let key = text(
             &k,
-            "ValidationError",
+            ErrorKind::Validation,
             "params: a key that is not valid Unicode",
         )?;
         map.insert(key, from_py(&v, depth)?);

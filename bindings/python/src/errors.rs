@@ -1,14 +1,15 @@
-//! Core errors become instances of the pure-Python classes in `argos_addon.errors`.
+//! Core errors become instances of the pure-Python classes in `argos_addon.errors`, named by the
+//! core ([`ErrorKind::class_name`], [`BASE_ERROR_CLASS`]); a panic becomes the base class.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use pyo3::exceptions::{PyConnectionError, PyTimeoutError};
+use pyo3::exceptions::{PyConnectionError, PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
 
-use argos_addon::{Error, ErrorKind};
+use argos_addon::{BASE_ERROR_CLASS, Error, ErrorKind, OptionError};
 
 static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -46,8 +47,21 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     Ok(PyErr::from_value(instance))
 }
 
-/// An error of class `name` raised by the binding itself.
-pub(crate) fn raise(py: Python<'_>, name: &str, message: &str) -> PyErr {
+/// A client option the core refused: a `TypeError` for a value of the wrong type, else the
+/// core's error (a `ConfigurationError`).
+pub(crate) fn option_error(py: Python<'_>, err: OptionError) -> PyErr {
+    match err {
+        OptionError::WrongType(message) => PyTypeError::new_err(message),
+        OptionError::Invalid(err) => to_py(py, &err),
+    }
+}
+
+/// An error of `kind`'s class raised by the binding itself.
+pub(crate) fn raise(py: Python<'_>, kind: ErrorKind, message: &str) -> PyErr {
+    raise_class(py, kind.class_name(), message)
+}
+
+fn raise_class(py: Python<'_>, name: &str, message: &str) -> PyErr {
     class(py, name)
         .and_then(|c| c.call1((message,)))
         .map(PyErr::from_value)
@@ -56,7 +70,7 @@ pub(crate) fn raise(py: Python<'_>, name: &str, message: &str) -> PyErr {
 
 /// A `ValidationError` for an argument of the wrong type.
 pub(crate) fn validation(py: Python<'_>, message: &str) -> PyErr {
-    raise(py, "ValidationError", message)
+    raise(py, ErrorKind::Validation, message)
 }
 
 /// Runs the entry point `what`: a Rust panic in it raises `ArgosError` instead of pyo3's
@@ -71,5 +85,6 @@ pub(crate) fn guard<T>(
 
 /// The `ArgosError` for a panic of the entry point `what`.
 pub(crate) fn panicked(py: Python<'_>, what: &str, panic: &(dyn Any + Send)) -> PyErr {
-    raise(py, "ArgosError", &argos_addon::panic_message(what, panic))
+    let message = argos_addon::panic_message(what, panic);
+    raise_class(py, BASE_ERROR_CLASS, &message)
 }

@@ -1,4 +1,8 @@
-//! The private module `argos_addon._native`: conversion between Python and the Rust core only.
+//! The private module `argos_addon._native`: the Python face's way into the Rust core. It
+//! converts values (`convert`) and errors (`errors`), and holds what a Python host needs around
+//! the core: one tokio runtime per process, rebuilt after a fork (`runtime`), the scheduler that
+//! settles asyncio futures from that runtime (`bridge`), a relay of the core's log records to
+//! Python's `logging` (`logging`), and the in-process mock server (`mock`).
 
 mod bridge;
 mod client;
@@ -12,7 +16,7 @@ mod runtime;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use crate::bridge::Completions;
+use crate::bridge::Target;
 use crate::convert::Text;
 use crate::errors::{guard, to_py, validation};
 
@@ -69,14 +73,11 @@ fn _panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
 }
 
 /// Test hook, never called by the package: a call that panics on the runtime, settled through
-/// `completions` like every async operation.
+/// `to` like every async operation.
 #[pyfunction]
-fn _panic_for_tests_async(completions: &Bound<'_, Completions>, id: u64, message: String) {
-    completions.get().spawn::<(), _>(
-        id,
-        "_panic_for_tests_async",
-        async move { panic!("{message}") },
-    );
+fn _panic_for_tests_async(py: Python<'_>, message: String, to: Target<'_>) -> PyResult<()> {
+    let fut = async move { panic!("{message}") };
+    bridge::finish::<(), _>(py, "_panic_for_tests_async", Some(to), fut).map(drop)
 }
 
 #[pymodule]
@@ -102,6 +103,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         argos_addon::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
     )?;
     m.add("DEFAULT_MAX_RETRIES", argos_addon::DEFAULT_MAX_RETRIES)?;
+    m.add("DEFAULT_PAGE_SIZE", argos_addon::DEFAULT_PAGE_SIZE)?;
     m.add_class::<bridge::Completions>()?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativePager>()?;

@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -16,10 +16,15 @@ use crate::errors::{guard, validation};
 #[pyclass(frozen, module = "argos_addon._native")]
 pub(crate) struct NativeMock {
     server: Mutex<Option<MockServer>>,
+    #[pyo3(get)]
     base_url: String,
+    #[pyo3(get)]
     ca_cert_pem: String,
+    #[pyo3(get)]
     api_key: String,
+    #[pyo3(get)]
     project_id: String,
+    #[pyo3(get)]
     port: u16,
 }
 
@@ -37,46 +42,81 @@ impl NativeMock {
         })
     }
 
-    fn inject(
-        &self,
-        fault: Fault,
-        times: Int<u32>,
-        method: Option<Text>,
-        path: Option<Text>,
-    ) -> PyResult<()> {
+    fn inject(&self, fault: Fault, matching: Matching) -> PyResult<()> {
         let fault = Fault {
-            method: method.map(String::from),
-            path: path.map(String::from),
-            ..fault.times(times.0)
+            method: matching.method,
+            path: matching.path,
+            ..fault.times(matching.times)
         };
         self.with(|s| s.inject_fault(fault))
     }
 }
 
+/// The requests a fault applies to: the next `times` that match `method` and `path` (`None`
+/// matches any), given from Python as the tuple `(times, method, path)`.
+struct Matching {
+    times: u32,
+    method: Option<String>,
+    path: Option<String>,
+}
+
+impl FromPyObject<'_, '_> for Matching {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        let (times, method, path): (Int<u32>, Option<Text>, Option<Text>) = obj.extract()?;
+        Ok(Matching {
+            times: times.0,
+            method: method.map(String::from),
+            path: path.map(String::from),
+        })
+    }
+}
+
+/// The options of `MockServer()`, by their names there; one left out keeps its default.
+fn mock_options(given: Option<&Bound<'_, PyDict>>) -> PyResult<MockOptions> {
+    let mut options = MockOptions::default();
+    for (name, value) in given.into_iter().flatten() {
+        match &*name.extract::<String>()? {
+            "port" => options.port = value.extract::<Int<u16>>()?.0,
+            "api_key" => options.api_key = value.extract::<Option<Text>>()?.map(String::from),
+            "project_id" => options.project_id = value.extract::<Option<Text>>()?.map(String::from),
+            "max_body_bytes" => options.max_body_bytes = value.extract::<Int<usize>>()?.0,
+            "rate_limit" => options.rate_limit = value.extract::<Option<Num>>()?.map(|r| r.0),
+            "daily_quota" => {
+                options.daily_quota = value.extract::<Option<Int<u64>>>()?.map(|q| q.0)
+            }
+            "similarity_threshold" => options.similarity_threshold = value.extract::<Num>()?.0,
+            other => {
+                let message = format!("MockServer() got an unexpected keyword argument {other:?}");
+                return Err(PyTypeError::new_err(message));
+            }
+        }
+    }
+    Ok(options)
+}
+
 #[pymethods]
 impl NativeMock {
+    /// The defaults of `MockServer()`'s numbers, from [`MockOptions::default`].
+    #[classattr]
+    #[pyo3(name = "DEFAULTS")]
+    fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        let d = MockOptions::default();
+        let pairs = (
+            ("port", d.port),
+            ("max_body_bytes", d.max_body_bytes),
+            ("rate_limit", d.rate_limit),
+            ("daily_quota", d.daily_quota),
+            ("similarity_threshold", d.similarity_threshold),
+        );
+        PyDict::from_sequence(pairs.into_pyobject(py)?.as_any())
+    }
+
     #[new]
-    #[pyo3(signature = (*, port, api_key, project_id, max_body_bytes, rate_limit, daily_quota, similarity_threshold))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        port: Int<u16>,
-        api_key: Option<Text>,
-        project_id: Option<Text>,
-        max_body_bytes: Int<usize>,
-        rate_limit: Option<Num>,
-        daily_quota: Option<Int<u64>>,
-        similarity_threshold: Num,
-    ) -> PyResult<Self> {
-        let options = MockOptions {
-            port: port.0,
-            api_key: api_key.map(String::from),
-            project_id: project_id.map(String::from),
-            max_body_bytes: max_body_bytes.0,
-            rate_limit: rate_limit.map(|r| r.0),
-            daily_quota: daily_quota.map(|q| q.0),
-            similarity_threshold: similarity_threshold.0,
-        };
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = mock_options(options)?;
         guard(py, "MockServer()", || {
             let server = py
                 .detach(|| MockServer::start(options))
@@ -90,31 +130,6 @@ impl NativeMock {
                 server: Mutex::new(Some(server)),
             })
         })
-    }
-
-    #[getter]
-    fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    #[getter]
-    fn ca_cert_pem(&self) -> &str {
-        &self.ca_cert_pem
-    }
-
-    #[getter]
-    fn api_key(&self) -> &str {
-        &self.api_key
-    }
-
-    #[getter]
-    fn project_id(&self) -> &str {
-        &self.project_id
-    }
-
-    #[getter]
-    fn port(&self) -> u16 {
-        self.port
     }
 
     fn add_submission(
@@ -159,55 +174,35 @@ impl NativeMock {
         self.with(|s| s.force_next_verdict(verdict))
     }
 
-    #[pyo3(signature = (status, body, headers, times, method, path))]
     fn inject_status(
         &self,
         status: Int<u16>,
         body: Text,
         headers: Vec<(Text, Text)>,
-        times: Int<u32>,
-        method: Option<Text>,
-        path: Option<Text>,
+        matching: Matching,
     ) -> PyResult<()> {
         let fault = headers
             .into_iter()
             .fold(Fault::status(status.0, body.0), |f, (k, v)| {
                 f.header(k.0, v.0)
             });
-        self.inject(fault, times, method, path)
+        self.inject(fault, matching)
     }
 
-    fn inject_html_502(
-        &self,
-        times: Int<u32>,
-        method: Option<Text>,
-        path: Option<Text>,
-    ) -> PyResult<()> {
-        self.inject(Fault::html_502(), times, method, path)
+    fn inject_html_502(&self, matching: Matching) -> PyResult<()> {
+        self.inject(Fault::html_502(), matching)
     }
 
-    fn inject_delay(
-        &self,
-        py: Python<'_>,
-        seconds: Num,
-        times: Int<u32>,
-        method: Option<Text>,
-        path: Option<Text>,
-    ) -> PyResult<()> {
+    fn inject_delay(&self, py: Python<'_>, seconds: Num, matching: Matching) -> PyResult<()> {
         let delay = Duration::try_from_secs_f64(seconds.0).map_err(|_| {
             let message = format!("seconds must be a non-negative number, got {}", seconds.0);
             validation(py, &message)
         })?;
-        self.inject(Fault::delay(delay), times, method, path)
+        self.inject(Fault::delay(delay), matching)
     }
 
-    fn inject_drop(
-        &self,
-        times: Int<u32>,
-        method: Option<Text>,
-        path: Option<Text>,
-    ) -> PyResult<()> {
-        self.inject(Fault::drop_connection(), times, method, path)
+    fn inject_drop(&self, matching: Matching) -> PyResult<()> {
+        self.inject(Fault::drop_connection(), matching)
     }
 
     fn clear_faults(&self) -> PyResult<()> {

@@ -16,8 +16,8 @@ usage: argos-mock [--port N] [--api-key KEY] [--project-id PID] [--ca-out FILE]
 Serves a mock ARGOS Add-On (FaceAuth) API on https://127.0.0.1:PORT/v3 and prints
 base_url=, api_key=, project_id= (and ca_cert= with --ca-out) lines on stdout.
 --seed adds an ID Check submission (e.g. sub-1:approved:selfie.jpg); repeatable.
---bench serves benchmarks: no throttling or quota, nothing recorded or stored, and any
-authId looked up answers a canned approved record.
+--bench serves benchmarks: no throttling or quota, nothing recorded or stored, any submit
+approved, and an unknown authId looked up by GET /faceauth answers a canned approved record.
 The server stops on SIGINT (Ctrl-C) or SIGTERM, so it runs in the background of a script
 (`argos-mock &`). --exit-with-stdin also stops it when stdin reaches end of file, for a
 parent process that wants the server gone even if it dies without cleaning up.";

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::query::param;
 use crate::response::{self, Body};
-use crate::state::{ImageEncoding, Shared};
+use crate::shapes::ImageEncoding;
+use crate::state::Shared;
 
 const PNG_MAGIC: &[u8] = b"\x89PNG";
 

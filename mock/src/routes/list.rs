@@ -6,19 +6,15 @@ use serde_json::{Value, json};
 use crate::listing::{self, ListQuery};
 use crate::records::{FaceAuthRecord, format_time};
 use crate::response::{self, Body};
-use crate::state::{ListShape, Shared};
+use crate::shapes::ListShape;
+use crate::state::Shared;
 
 pub(super) fn handle(shared: &Shared, query: &[(String, String)]) -> Response<Body> {
     let Ok(query) = listing::parse(query) else {
         return response::traced_error("invalid_parameter", "Invalid Query String parameters");
     };
     let state = shared.lock();
-    let canned;
     let (records, next) = match &query {
-        ListQuery::ById(auth_id) if state.bench && !state.records.contains_key(auth_id) => {
-            canned = FaceAuthRecord::canned(auth_id, shared.config.similarity_threshold);
-            (vec![&canned], None)
-        }
         ListQuery::ById(auth_id) => (state.records.get(auth_id).into_iter().collect(), None),
         ListQuery::Page(page_query) => {
             let page = page_query.page(state.records.values());
@@ -26,12 +22,22 @@ pub(super) fn handle(shared: &Shared, query: &[(String, String)]) -> Response<Bo
             (page.records, next)
         }
     };
+    render(&shared.config.project_id, state.list_shape, &records, next)
+}
+
+/// The response listing `records` in `shape`; a wrapper names `next` as the cursor to resume after.
+pub(crate) fn render(
+    project_id: &str,
+    shape: ListShape,
+    records: &[&FaceAuthRecord],
+    next: Option<&FaceAuthRecord>,
+) -> Response<Body> {
     let data: Vec<Value> = records.iter().map(|r| r.to_json()).collect();
-    let body = match state.list_shape {
+    let body = match shape {
         ListShape::Bare => Value::Array(data),
         ListShape::Wrapper => {
             let mut wrapper = json!({
-                "faceAuth_projectId": shared.config.project_id,
+                "faceAuth_projectId": project_id,
                 "data": data,
             });
             if let Some(last) = next {

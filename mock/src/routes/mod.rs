@@ -2,7 +2,7 @@
 
 mod delete;
 mod image;
-mod list;
+pub(crate) mod list;
 mod submit;
 
 use hyper::{Method, Response};

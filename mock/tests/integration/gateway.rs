@@ -19,20 +19,44 @@ async fn gateway_error(response: Response) -> (StatusCode, Option<String>, Value
     (status, kind, body)
 }
 
+/// A gateway error as [`gateway_error`] reads it.
+fn refusal(status: StatusCode, kind: &str, body: Value) -> (StatusCode, Option<String>, Value) {
+    (status, Some(kind.into()), body)
+}
+
 fn forbidden() -> (StatusCode, Option<String>, Value) {
-    (
+    refusal(
         StatusCode::FORBIDDEN,
-        Some("ForbiddenException".into()),
+        "ForbiddenException",
         json!({"message": "Forbidden"}),
     )
+}
+
+/// A `429` of the gateway's throttling: `kind` as the error type, `message` in the body.
+fn throttled(kind: &str, message: &str) -> (StatusCode, Option<String>, Value) {
+    refusal(
+        StatusCode::TOO_MANY_REQUESTS,
+        kind,
+        json!({ "message": message }),
+    )
+}
+
+/// The status of a keyed `GET /faceauth`.
+async fn list_status(h: &Harness) -> StatusCode {
+    h.get("/faceauth").send().await.unwrap().status()
+}
+
+/// The gateway error a keyed `GET /faceauth` meets.
+async fn list_refusal(h: &Harness) -> (StatusCode, Option<String>, Value) {
+    gateway_error(h.get("/faceauth").send().await.unwrap()).await
 }
 
 #[tokio::test]
 async fn unknown_routes_lack_an_authentication_token() {
     let h = start();
-    let missing = (
+    let missing = refusal(
         StatusCode::FORBIDDEN,
-        Some("MissingAuthenticationTokenException".into()),
+        "MissingAuthenticationTokenException",
         json!({"message": "Missing Authentication Token"}),
     );
     let base = h.server.base_url().trim_end_matches("/v3").to_owned();
@@ -71,12 +95,11 @@ async fn the_api_key_must_match() {
 async fn deny_mode_refuses_valid_keys() {
     let h = start();
     h.server.set_deny(true);
-    let denied = gateway_error(h.get("/faceauth").send().await.unwrap()).await;
     assert_eq!(
-        denied,
-        (
+        list_refusal(&h).await,
+        refusal(
             StatusCode::FORBIDDEN,
-            Some("AccessDeniedException".into()),
+            "AccessDeniedException",
             json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
         )
     );
@@ -87,10 +110,7 @@ async fn deny_mode_refuses_valid_keys() {
         "the key is checked first"
     );
     h.server.set_deny(false);
-    assert_eq!(
-        h.get("/faceauth").send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(list_status(&h).await, StatusCode::OK);
 }
 
 fn small_bodies() -> Harness {
@@ -142,31 +162,18 @@ async fn token_bucket_throttles_bursts() {
         rate_limit: Some(0.01),
         ..MockOptions::default()
     });
-    assert_eq!(
-        h.get("/faceauth").send().await.unwrap().status(),
-        StatusCode::OK
-    );
-    let throttled = gateway_error(h.get("/faceauth").send().await.unwrap()).await;
-    assert_eq!(
-        throttled,
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("TooManyRequestsException".into()),
-            json!({"message": "Too Many Requests"}),
-        )
-    );
+    assert_eq!(list_status(&h).await, StatusCode::OK);
+    let throttling = throttled("TooManyRequestsException", "Too Many Requests");
+    assert_eq!(list_refusal(&h).await, throttling);
     h.server.set_rate_limit(Some(3.0));
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        statuses.push(h.get("/faceauth").send().await.unwrap().status().as_u16());
+        statuses.push(list_status(&h).await.as_u16());
     }
     assert_eq!(statuses, [200, 200, 200, 429]);
     h.server.set_rate_limit(None);
     for _ in 0..20 {
-        assert_eq!(
-            h.get("/faceauth").send().await.unwrap().status(),
-            StatusCode::OK
-        );
+        assert_eq!(list_status(&h).await, StatusCode::OK);
     }
 }
 
@@ -182,34 +189,15 @@ async fn daily_quota_counts_requests_with_a_valid_key() {
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
     }
     for _ in 0..2 {
-        assert_eq!(
-            h.get("/faceauth").send().await.unwrap().status(),
-            StatusCode::OK
-        );
+        assert_eq!(list_status(&h).await, StatusCode::OK);
     }
-    let exhausted = gateway_error(h.get("/faceauth").send().await.unwrap()).await;
-    assert_eq!(
-        exhausted,
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("LimitExceededException".into()),
-            json!({"message": "Limit Exceeded"}),
-        )
-    );
+    let exhausted = throttled("LimitExceededException", "Limit Exceeded");
+    assert_eq!(list_refusal(&h).await, exhausted);
     h.server.set_daily_quota(Some(1));
-    assert_eq!(
-        h.get("/faceauth").send().await.unwrap().status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        h.get("/faceauth").send().await.unwrap().status(),
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    assert_eq!(list_status(&h).await, StatusCode::OK);
+    assert_eq!(list_status(&h).await, StatusCode::TOO_MANY_REQUESTS);
     h.server.set_daily_quota(None);
-    assert_eq!(
-        h.get("/faceauth").send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(list_status(&h).await, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{Harness, assert_traced_error, json, keys, start, start_with, with_query};
+use crate::support::{Harness, assert_traced_error, keys, start, start_with};
 
 fn seed(h: &Harness, auth_id: &str, create_time: &str) {
     h.server.add_record(SeedRecord {
@@ -15,10 +15,6 @@ fn seed(h: &Harness, auth_id: &str, create_time: &str) {
         submission_id: "sub-ok".into(),
         image: None,
     });
-}
-
-async fn list(h: &Harness, query: &[(&str, &str)]) -> (StatusCode, Value) {
-    json(h.get(&with_query("/faceauth", query)).send().await.unwrap()).await
 }
 
 fn ids(records: &Value) -> Vec<&str> {
@@ -36,29 +32,16 @@ async fn wrapper_pages_follow_the_cursor() {
     let base: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().unwrap();
     for i in 0..7 {
         let time = base + TimeDelta::minutes(i);
-        h.server.add_record(SeedRecord {
-            auth_id: Some(format!("auth-{i}")),
-            auth_status: "approved".into(),
-            create_time: time,
-            submission_id: "sub-ok".into(),
-            image: None,
-        });
+        seed(&h, &format!("auth-{i}"), &time.to_rfc3339());
     }
     let mut pages = Vec::new();
     let mut cursor: Option<(String, String)> = None;
     loop {
-        let mut query = vec![("count", "3".to_owned())];
+        let mut query = vec![("count", "3")];
         if let Some((id, date)) = &cursor {
-            query.push(("nextKey_id", id.clone()));
-            query.push(("nextKey_date", date.clone()));
+            query.extend([("nextKey_id", id.as_str()), ("nextKey_date", date.as_str())]);
         }
-        let (status, body) = json(
-            h.get(&with_query("/faceauth", &query))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, body) = h.list(&query).await;
         assert_eq!(status, StatusCode::OK);
         let wrapper = &body[0];
         assert_eq!(body.as_array().unwrap().len(), 1);
@@ -95,7 +78,7 @@ async fn records_have_documented_fields() {
         ..MockOptions::default()
     });
     let auth_id = h.approved_auth().await;
-    let (_, body) = list(&h, &[]).await;
+    let (_, body) = h.list(&[]).await;
     assert_eq!(body[0]["faceAuth_projectId"], "proj000001");
     let record = &body[0]["data"][0];
     assert_eq!(
@@ -125,7 +108,7 @@ async fn newest_posts_come_first() {
     let h = start();
     let first = h.approved_auth().await;
     let second = h.approved_auth().await;
-    let (_, body) = list(&h, &[]).await;
+    let (_, body) = h.list(&[]).await;
     assert_eq!(ids(&body[0]["data"]), [second.as_str(), first.as_str()]);
 }
 
@@ -140,12 +123,12 @@ async fn bare_shape_is_a_plain_page() {
         seed(&h, id, time);
     }
     h.server.set_list_shape(ListShape::Bare);
-    let (status, body) = list(&h, &[("count", "2")]).await;
+    let (status, body) = h.list(&[("count", "2")]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ids(&body), ["c", "b"]);
     assert_eq!(keys(&body[0])[0], "policy");
     h.server.set_list_shape(ListShape::Wrapper);
-    let (_, body) = list(&h, &[("count", "2")]).await;
+    let (_, body) = h.list(&[("count", "2")]).await;
     assert_eq!(ids(&body[0]["data"]), ["c", "b"]);
 }
 
@@ -156,17 +139,13 @@ async fn date_filter_is_inclusive_utc_days() {
     seed(&h, "first-day", "2026-05-02T00:00:00Z");
     seed(&h, "last-day", "2026-05-04T23:59:59.999Z");
     seed(&h, "after", "2026-05-05T00:00:00Z");
-    let (_, body) = list(
-        &h,
-        &[("startDate", "2026-05-02"), ("endDate", "2026-05-04")],
-    )
-    .await;
+    let (_, body) = h
+        .list(&[("startDate", "2026-05-02"), ("endDate", "2026-05-04")])
+        .await;
     assert_eq!(ids(&body[0]["data"]), ["last-day", "first-day"]);
-    let (_, body) = list(
-        &h,
-        &[("startDate", "2026-05-06"), ("endDate", "2026-05-01")],
-    )
-    .await;
+    let (_, body) = h
+        .list(&[("startDate", "2026-05-06"), ("endDate", "2026-05-01")])
+        .await;
     assert_eq!(ids(&body[0]["data"]), Vec::<&str>::new());
 }
 
@@ -176,12 +155,12 @@ async fn auth_id_selects_one_record_or_none() {
     seed(&h, "wanted", "2026-01-01T00:00:00Z");
     seed(&h, "other", "2026-01-02T00:00:00Z");
     for name in ["authId", "auth_id"] {
-        let (status, body) = list(&h, &[(name, "wanted"), ("count", "0")]).await;
+        let (status, body) = h.list(&[(name, "wanted"), ("count", "0")]).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(ids(&body[0]["data"]), ["wanted"]);
         assert!(body[0].get("nextPage_key").is_none());
     }
-    let (status, body) = list(&h, &[("authId", "missing")]).await;
+    let (status, body) = h.list(&[("authId", "missing")]).await;
     assert_eq!((status, ids(&body[0]["data"]).len()), (StatusCode::OK, 0));
 }
 
@@ -197,7 +176,7 @@ async fn bad_parameters_are_invalid_parameter() {
         &[("startDate", "2026/01/01"), ("endDate", "2026-01-02")],
         &[("startDate", "2026-01-01"), ("endDate", "2026-13-01")],
     ] {
-        let (status, body) = list(&h, query).await;
+        let (status, body) = h.list(query).await;
         assert_traced_error(
             status,
             &body,
@@ -205,6 +184,6 @@ async fn bad_parameters_are_invalid_parameter() {
             "Invalid Query String parameters",
         );
     }
-    let (status, _) = list(&h, &[("count", "2000")]).await;
+    let (status, _) = h.list(&[("count", "2000")]).await;
     assert_eq!(status, StatusCode::OK);
 }

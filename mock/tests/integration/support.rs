@@ -72,6 +72,17 @@ impl Harness {
         .await
     }
 
+    /// `GET /faceauth` with `query`.
+    pub async fn list(&self, query: &[(&str, &str)]) -> (StatusCode, Value) {
+        json(
+            self.get(&with_query("/faceauth", query))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     /// Submits the matching selfie and returns the new `authentication_id`.
     pub async fn approved_auth(&self) -> String {
         let (status, body) = self.submit("sub-ok", SELFIE).await;

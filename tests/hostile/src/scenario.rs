@@ -170,22 +170,12 @@ pub(crate) async fn play(
             blocks(s, HUGE).await
         }
         Scenario::SlowDrip => {
-            s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n")
-                .await?;
-            loop {
-                s.write_all(b" ").await?;
-                s.flush().await?;
-                sleep(Duration::from_millis(500)).await;
-            }
+            let head = b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n";
+            drip(s, head, b" ", Duration::from_millis(500)).await
         }
         Scenario::EndlessChunked => {
-            s.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
-                .await?;
-            loop {
-                s.write_all(b"1\r\n \r\n").await?;
-                s.flush().await?;
-                sleep(Duration::from_millis(50)).await;
-            }
+            let head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+            drip(s, head, b"1\r\n \r\n", Duration::from_millis(50)).await
         }
         Scenario::StalledTls => {
             s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n[")
@@ -222,24 +212,8 @@ pub(crate) async fn play(
                 .await?;
             close(s).await
         }
-        Scenario::ShortContentLength => {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
-                OK_BODY.len() / 2
-            );
-            s.write_all(head.as_bytes()).await?;
-            s.write_all(OK_BODY.as_bytes()).await?;
-            close(s).await
-        }
-        Scenario::LongContentLength => {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
-                OK_BODY.len() * 2
-            );
-            s.write_all(head.as_bytes()).await?;
-            s.write_all(OK_BODY.as_bytes()).await?;
-            close(s).await
-        }
+        Scenario::ShortContentLength => mislabelled(s, OK_BODY.len() / 2).await,
+        Scenario::LongContentLength => mislabelled(s, OK_BODY.len() * 2).await,
         Scenario::ClosedMidBody => {
             let half = &OK_BODY[..OK_BODY.len() / 2];
             let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
@@ -298,6 +272,29 @@ async fn chunked<S: AsyncWrite + Unpin>(s: &mut S, status_line: &str) -> io::Res
         s.write_all(b"\r\n").await?;
     }
     s.write_all(b"0\r\n\r\n").await?;
+    close(s).await
+}
+
+/// `head`, then `piece` every `every` until the peer gives up.
+async fn drip<S: AsyncWrite + Unpin>(
+    s: &mut S,
+    head: &[u8],
+    piece: &[u8],
+    every: Duration,
+) -> io::Result<()> {
+    s.write_all(head).await?;
+    loop {
+        s.write_all(piece).await?;
+        s.flush().await?;
+        sleep(every).await;
+    }
+}
+
+/// [`OK_BODY`] under a `content-length` of `declared`.
+async fn mislabelled<S: AsyncWrite + Unpin>(s: &mut S, declared: usize) -> io::Result<()> {
+    let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {declared}\r\n\r\n");
+    s.write_all(head.as_bytes()).await?;
+    s.write_all(OK_BODY.as_bytes()).await?;
     close(s).await
 }
 

@@ -76,8 +76,8 @@ pub struct HostileServer {
     silent_port: u16,
     ca_cert_pem: String,
     counters: Arc<Counters>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
+    /// Taken on drop: the signal that stops the server's thread, and the thread.
+    running: Option<(oneshot::Sender<()>, thread::JoinHandle<()>)>,
 }
 
 impl HostileServer {
@@ -129,8 +129,7 @@ impl HostileServer {
             silent_port,
             ca_cert_pem,
             counters,
-            stop: Some(stop),
-            thread: Some(thread),
+            running: Some((stop, thread)),
         })
     }
 
@@ -168,10 +167,8 @@ impl HostileServer {
 
 impl Drop for HostileServer {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
+        if let Some((stop, thread)) = self.running.take() {
             let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }

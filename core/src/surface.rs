@@ -1,0 +1,270 @@
+//! The result models, declared once: [`for_each_model!`](crate::for_each_model) hands their
+//! declaration to a macro, which the core uses to define the structs (in `models.rs`), the Python
+//! binding to define its classes, and this module to describe them in [`MODELS`] for the tools
+//! that write the `.pyi` and `.d.ts`.
+//!
+//! To add a field, add it here and set it in its parser (`models.rs` or `webhook.rs`).
+
+/// One result model, as [`MODELS`] describes it.
+#[derive(Clone, Copy, Debug)]
+pub struct ModelSpec {
+    pub name: &'static str,
+    /// The doc comment, each line trimmed, lines joined with `\n`.
+    pub doc: &'static str,
+    /// In declaration order.
+    pub fields: &'static [FieldSpec],
+}
+
+/// One field of a [`ModelSpec`].
+#[derive(Clone, Copy, Debug)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    /// The Rust type without whitespace, such as `Option<DateTime<Utc>>`.
+    pub rust_type: &'static str,
+    /// The doc comment, each line trimmed, lines joined with `\n`; empty when there is none.
+    pub doc: &'static str,
+}
+
+/// Calls `$callback! { … }` with the declaration of every result model:
+/// `/// doc` lines, an optional `#[derive(Default)]`, then `Name { /// doc  field: Type, … }`.
+///
+/// The types are written as the scope that expands the callback names them: `String`, `bool`,
+/// `u8`, `f64`, `Option<_>`, `Vec<_>`, `DateTime<Utc>`, `Value` (the JSON as received, always
+/// the last field and named `raw`), `NextKey`, and the models themselves.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_model {
+    ($callback:path) => {
+        $callback! {
+            /// Scores of the checks the project's policy enabled; a check that did not run has no score.
+            #[derive(Default)]
+            Score {
+                face_similarity_score: Option<f64>,
+                occluded_score: Option<f64>,
+                face_cover_score: Option<f64>,
+                head_cover_score: Option<f64>,
+            }
+
+            /// The answer to `POST /faceauth`. A rejection is a result, never an error.
+            FaceAuthResult {
+                authentication_id: String,
+                /// `"approved"`, `"rejected"`, or whatever new value the API sends.
+                auth_status: String,
+                approved: bool,
+                score: Score,
+                create_time: Option<DateTime<Utc>>,
+                /// Failure codes in the API's exact case (`face_compare_underscore`,
+                /// `Face_Occluded_fail`, ...).
+                fail_codes: Vec<String>,
+                rejected_comments: Vec<String>,
+                /// The JSON object as received.
+                raw: Value,
+            }
+
+            /// The policy snapshot a record was judged with; a threshold the API omits has no value.
+            #[derive(Default)]
+            Policy {
+                face_similarity_threshold: Option<f64>,
+                occluded_threshold: Option<bool>,
+                face_cover_threshold: Option<f64>,
+                head_cover_threshold: Option<f64>,
+                liveness_threshold: Option<f64>,
+                active_liveness_threshold: Option<f64>,
+            }
+
+            /// One record of `GET /faceauth`.
+            FaceAuthRecord {
+                auth_id: String,
+                auth_status: String,
+                approved: bool,
+                create_time: Option<DateTime<Utc>>,
+                submit_type: Option<String>,
+                kyc_submission_id: Option<String>,
+                policy: Option<Policy>,
+                /// `delete_check`: the record's image and personal data were erased.
+                deleted: bool,
+                /// The JSON object as received.
+                raw: Value,
+            }
+
+            /// One page of `GET /faceauth`.
+            FaceAuthPage {
+                records: Vec<FaceAuthRecord>,
+                /// The opaque token of the next page; none on the last page.
+                next_key: Option<NextKey>,
+            }
+
+            /// The reference ID Check submission's values, as the webhook repeats them.
+            #[derive(Default)]
+            WebhookReference {
+                user_id: Option<String>,
+                email: Option<String>,
+                cf1: Option<String>,
+                cf2: Option<String>,
+                cf3: Option<String>,
+            }
+
+            /// A `faceAuth` webhook, the same whichever of the three published versions was sent.
+            FaceAuthWebhook {
+                auth_id: String,
+                submission_id: Option<String>,
+                auth_status: Option<String>,
+                create_time: Option<DateTime<Utc>>,
+                user_id: Option<String>,
+                cf1: Option<String>,
+                cf2: Option<String>,
+                cf3: Option<String>,
+                token_id: Option<String>,
+                reference: Option<WebhookReference>,
+                /// 1 (snake_case, `auth_id`), 2 (`Authentication_id` at the top) or 3 (target
+                /// fields `Auth_*`).
+                version: u8,
+                /// The decrypted JSON body.
+                raw: Value,
+            }
+        }
+    };
+}
+
+/// `MODELS`, from the declaration.
+macro_rules! specs {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[derive($($derive:ident),*)])?
+        $name:ident { $( $(#[doc = $fdoc:literal])* $field:ident: $ty:ty ),* $(,)? }
+    )*) => {
+        /// Every result model, in declaration order.
+        pub const MODELS: &[ModelSpec] = &[$(ModelSpec {
+            name: stringify!($name),
+            doc: text!(Doc, $($doc),*),
+            fields: &[$(FieldSpec {
+                name: stringify!($field),
+                rust_type: text!(Type, stringify!($ty)),
+                doc: text!(Doc, $($fdoc),*),
+            }),*],
+        }),*];
+    };
+}
+
+/// A `&'static str` made at compile time from `parts`, cleaned as [`Clean`] says.
+macro_rules! text {
+    ($clean:ident, $($part:expr),*) => {{
+        const PARTS: &[&str] = &[$($part),*];
+        const LEN: usize = clean(PARTS, Clean::$clean, &mut []);
+        const BYTES: [u8; LEN] = {
+            let mut bytes = [0; LEN];
+            clean(PARTS, Clean::$clean, &mut bytes);
+            bytes
+        };
+        match core::str::from_utf8(&BYTES) {
+            Ok(text) => text,
+            Err(_) => panic!("a doc comment or type is not UTF-8"),
+        }
+    }};
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Clean {
+    /// Doc lines: each trimmed, joined with `\n`.
+    Doc,
+    /// A type: every whitespace removed.
+    Type,
+}
+
+/// Writes the cleaned `parts` into `out` as far as it reaches; returns the whole length.
+const fn clean(parts: &[&str], how: Clean, out: &mut [u8]) -> usize {
+    let squeeze = matches!(how, Clean::Type);
+    let mut len = 0;
+    let mut part = 0;
+    while part < parts.len() {
+        let bytes = parts[part].as_bytes();
+        let (mut start, mut end) = (0, bytes.len());
+        if !squeeze {
+            while start < end && bytes[start].is_ascii_whitespace() {
+                start += 1;
+            }
+            while end > start && bytes[end - 1].is_ascii_whitespace() {
+                end -= 1;
+            }
+            if part > 0 {
+                if len < out.len() {
+                    out[len] = b'\n';
+                }
+                len += 1;
+            }
+        }
+        while start < end {
+            let byte = bytes[start];
+            if !(squeeze && byte.is_ascii_whitespace()) {
+                if len < out.len() {
+                    out[len] = byte;
+                }
+                len += 1;
+            }
+            start += 1;
+        }
+        part += 1;
+    }
+    len
+}
+
+for_each_model!(specs);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(name: &str) -> &'static ModelSpec {
+        MODELS.iter().find(|m| m.name == name).unwrap()
+    }
+
+    #[test]
+    fn models_are_described_in_declaration_order() {
+        let names: Vec<_> = MODELS.iter().map(|m| m.name).collect();
+        assert_eq!(
+            names,
+            [
+                "Score",
+                "FaceAuthResult",
+                "Policy",
+                "FaceAuthRecord",
+                "FaceAuthPage",
+                "WebhookReference",
+                "FaceAuthWebhook"
+            ]
+        );
+        let record = model("FaceAuthRecord");
+        assert_eq!(record.doc, "One record of `GET /faceauth`.");
+        let fields: Vec<_> = record
+            .fields
+            .iter()
+            .map(|f| (f.name, f.rust_type))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("auth_id", "String"),
+                ("auth_status", "String"),
+                ("approved", "bool"),
+                ("create_time", "Option<DateTime<Utc>>"),
+                ("submit_type", "Option<String>"),
+                ("kyc_submission_id", "Option<String>"),
+                ("policy", "Option<Policy>"),
+                ("deleted", "bool"),
+                ("raw", "Value"),
+            ]
+        );
+        assert_eq!(record.fields[0].doc, "");
+        assert_eq!(
+            record.fields[7].doc,
+            "`delete_check`: the record's image and personal data were erased."
+        );
+        let codes = &model("FaceAuthResult").fields[5];
+        assert_eq!(
+            codes.doc,
+            "Failure codes in the API's exact case (`face_compare_underscore`,\n\
+             `Face_Occluded_fail`, ...)."
+        );
+        assert_eq!(model("FaceAuthPage").fields[1].rust_type, "Option<NextKey>");
+    }
+}
