@@ -1,5 +1,5 @@
 'use strict';
-// The error tree of argos-addon (sdk.md), as plain JavaScript classes. native.js makes them out
+// The error tree of argos-addon, as plain JavaScript classes. native.js makes them out
 // of the addon's failures; the core keeps the API key and URL query strings out of every
 // message, body and cause.
 

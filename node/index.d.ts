@@ -27,7 +27,7 @@ export interface ClientOptions {
   maxRetries?: number;
   /** Extra trusted roots: PEM text, PEM bytes or the path of a PEM file. */
   caCert?: string | Uint8Array;
-  /** Requests per second of the client-side limit (default 5000); none turns it off. */
+  /** Requests per second of the client-side limit (default 5000); None / null turns it off. */
   rateLimit?: number | null;
   /** Larger face images are refused before upload. Default 10 MiB. */
   maxUploadBytes?: number;
@@ -139,7 +139,7 @@ export interface FaceAuthRecord {
 /** One page of `GET /faceauth`. */
 export interface FaceAuthPage {
   records: FaceAuthRecord[];
-  /** The opaque token of the next page; none on the last page. */
+  /** Where the next page starts (bindings show it as an opaque token); none on the last page. */
   nextKey: string | null;
 }
 

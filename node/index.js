@@ -122,7 +122,7 @@ class FaceAuth {
   }
 
   /** Compares `faceImage` with the approved ID Check submission `submissionId`. */
-  submit(params) {
+  async submit(params) {
     const where = 'faceAuth.submit()';
     return this.#call('submit', () => [
       required(ValidationError, where, checked(ValidationError, where, params, SUBMIT), ['submissionId', 'faceImage']),
@@ -130,12 +130,12 @@ class FaceAuth {
   }
 
   /** One record; `NotFoundError` when the API has none with this id. */
-  get(authId) {
+  async get(authId) {
     return this.#call('get', () => [id('authId', authId)]);
   }
 
   /** One page of records, newest first; pass `page.nextKey` back for the next one. */
-  listPage(params) {
+  async listPage(params) {
     return this.#call('listPage', () => {
       const { startDate, endDate, count, nextKey } = checked(ValidationError, 'faceAuth.listPage()', params, LIST_PAGE);
       return [startDate, endDate, count, nextKey];
@@ -162,12 +162,12 @@ class FaceAuth {
   }
 
   /** The FaceAuth image, decoded. */
-  image(authId) {
+  async image(authId) {
     return this.#call('image', () => [id('authId', authId)]);
   }
 
   /** Erases the image and personal data; the record stays, marked `deleted`. */
-  delete(authId) {
+  async delete(authId) {
     return this.#call('delete', () => [id('authId', authId)]);
   }
 }

@@ -221,7 +221,8 @@ pub(crate) fn ca_certs(pem: Option<&[u8]>) -> Result<Vec<Certificate>> {
     Ok(certs)
 }
 
-/// A positive, finite number of seconds as a `Duration`; bindings pass user floats through it.
+/// A positive, finite number of seconds as a `Duration` (the rule of `timeout` and
+/// `connect_timeout`).
 pub fn duration_from_secs(option: &str, secs: f64) -> Result<Duration> {
     if !(secs.is_finite() && secs > 0.0) {
         return Err(Error::configuration(format!(
@@ -232,7 +233,7 @@ pub fn duration_from_secs(option: &str, secs: f64) -> Result<Duration> {
         .map_err(|_| Error::configuration(format!("{option} is too large: {secs}")))
 }
 
-/// A whole number of at least `min` for an integer option; bindings pass user integers through it.
+/// A whole number of at least `min` (the rule of the count options).
 pub fn int_option(option: &str, value: i64, min: i64) -> Result<u64> {
     if value < min {
         return Err(Error::configuration(format!(

@@ -1,7 +1,7 @@
 //! The client options, declared once: their names in each host, how a host value is read, their
 //! defaults and documentation. Bindings hand every option the user gave to [`ClientBuilder::set`];
-//! `xtask surface` renders the Python signature, the stubs and the TypeScript types from
-//! [`CLIENT_OPTIONS`].
+//! `xtask surface` renders `Client()`'s signature (`_client.py`) and `ClientOptions`
+//! (`index.d.ts`) from [`CLIENT_OPTIONS`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use crate::client::ClientBuilder;
 use crate::error::{Error, Result};
 
 /// The language whose user gave an option: it decides the option's name in messages and the unit
-/// of durations (seconds in Rust and Python, milliseconds in Node).
+/// of durations (seconds in Python, as in the Rust builder; milliseconds in Node).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Host {
     Python,
@@ -23,6 +23,8 @@ pub enum OptionValue {
     /// `None` / `null`.
     Null,
     Int(i64),
+    /// A Python `int` beyond 64 bits, as the nearest float: a number, but no count.
+    HugeInt(f64),
     Float(f64),
     Text(String),
     Bytes(Vec<u8>),
@@ -35,7 +37,7 @@ pub enum OptionValue {
 /// How an option's value is read, and the builder method that takes it.
 #[derive(Clone, Copy, Debug)]
 pub enum OptionType {
-    /// Text; `null` takes the environment variable or the default.
+    /// Text; Python's `None` leaves it to its environment variable or default.
     Text(fn(ClientBuilder, String) -> ClientBuilder),
     /// A positive duration.
     Duration(fn(ClientBuilder, Duration) -> ClientBuilder),
@@ -44,9 +46,9 @@ pub enum OptionType {
         min: i64,
         set: fn(ClientBuilder, u64) -> ClientBuilder,
     },
-    /// Requests per second; `null` turns the limit off.
+    /// Requests per second; `None` / `null` turns the limit off.
     Rate(fn(ClientBuilder, Option<f64>) -> ClientBuilder),
-    /// PEM text, PEM bytes, or the path of a PEM file.
+    /// PEM text, PEM bytes, or the path of a PEM file; Python's `None` means none.
     Pem(fn(ClientBuilder, Vec<u8>) -> ClientBuilder),
 }
 
@@ -58,9 +60,9 @@ pub struct ClientOption {
     /// The key of Node's options object.
     pub js_name: &'static str,
     pub ty: OptionType,
-    /// The Python keyword's default, as a Python expression over `argos_addon._native`.
+    /// The Python keyword's default: a literal, or a `DEFAULT_*` name of `_client.py`.
     pub python_default: &'static str,
-    /// One sentence for the stubs and the TypeScript types.
+    /// One sentence for `Client()`'s docstring and the TypeScript types.
     pub doc: &'static str,
 }
 
@@ -116,7 +118,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         js_name: "rateLimit",
         ty: OptionType::Rate(ClientBuilder::rate_limit),
         python_default: "DEFAULT_RATE_LIMIT",
-        doc: "Requests per second of the client-side limit (default 5000); none turns it off.",
+        doc: "Requests per second of the client-side limit (default 5000); None / null turns it off.",
     },
     ClientOption {
         name: "max_upload_bytes",
@@ -157,9 +159,23 @@ impl From<Error> for OptionError {
 }
 
 impl ClientOption {
-    /// The option of that name in `host`'s spelling.
-    pub fn find(host: Host, name: &str) -> Option<&'static ClientOption> {
-        CLIENT_OPTIONS.iter().find(|o| o.spelled(host) == name)
+    /// The option of that name in `host`'s spelling; an unknown name is a configuration error
+    /// that lists the known ones.
+    pub fn find(host: Host, name: &str) -> Result<&'static ClientOption> {
+        CLIENT_OPTIONS
+            .iter()
+            .find(|o| o.spelled(host) == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = CLIENT_OPTIONS.iter().map(|o| o.spelled(host)).collect();
+                let client = match host {
+                    Host::Python => "Client()",
+                    Host::Node => "new Client()",
+                };
+                Error::configuration(format!(
+                    "{client} has no option {name:?}; known: {}",
+                    known.join(", ")
+                ))
+            })
     }
 
     /// The option's name as `host`'s users write it.
@@ -180,14 +196,7 @@ impl ClientBuilder {
         name: &str,
         value: OptionValue,
     ) -> std::result::Result<Self, OptionError> {
-        let Some(option) = ClientOption::find(host, name) else {
-            let known: Vec<_> = CLIENT_OPTIONS.iter().map(|o| o.spelled(host)).collect();
-            return Err(Error::configuration(format!(
-                "the client has no option {name:?}; known: {}",
-                known.join(", ")
-            ))
-            .into());
-        };
+        let option = ClientOption::find(host, name)?;
         let wrong = |expected: &str, value: &OptionValue| {
             OptionError::WrongType(format!(
                 "{name} must be {expected}, not {}",
@@ -212,9 +221,8 @@ impl ClientBuilder {
                     Host::Python => "an integer",
                     Host::Node => "a number",
                 };
-                let count =
-                    count(host, name, &value, min).ok_or_else(|| wrong(expected, &value))?;
-                set(self, count?)
+                let whole = whole(host, name, &value).ok_or_else(|| wrong(expected, &value))?;
+                set(self, crate::config::int_option(name, whole?, min)?)
             }
             (OptionType::Rate(set), OptionValue::Null) => set(self, None),
             (OptionType::Rate(set), value) => set(
@@ -243,42 +251,44 @@ impl ClientBuilder {
 fn number(value: &OptionValue) -> Option<f64> {
     match *value {
         OptionValue::Int(n) => Some(n as f64),
-        OptionValue::Float(x) => Some(x),
+        OptionValue::HugeInt(x) | OptionValue::Float(x) => Some(x),
         _ => None,
     }
 }
 
 /// A duration in the host's unit: seconds, or milliseconds in Node.
 fn duration(host: Host, name: &str, amount: f64) -> Result<Duration> {
-    let (secs, unit) = match host {
-        Host::Python => (amount, "seconds"),
-        Host::Node => (amount / 1000.0, "milliseconds"),
-    };
-    if !(amount.is_finite() && amount > 0.0) {
-        return Err(Error::configuration(format!(
-            "{name} must be a positive, finite number of {unit}, got {amount}"
-        )));
+    match host {
+        Host::Python => crate::config::duration_from_secs(name, amount),
+        // The core's rule, in the unit the Node user gave.
+        Host::Node => crate::config::duration_from_secs(name, amount / 1000.0).map_err(|_| {
+            Error::configuration(format!(
+                "{name} must be a positive, finite number of milliseconds, got {amount}"
+            ))
+        }),
     }
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| Error::configuration(format!("{name} is too large: {amount}")))
 }
 
-/// `None` for a value that is no number; a fractional or unsafe Node number is a wrong value.
-fn count(host: Host, name: &str, value: &OptionValue, min: i64) -> Option<Result<u64>> {
-    let whole = match *value {
-        OptionValue::Int(n) => n,
+/// The whole number a count option was given; `None` for a value of another type, and a wrong
+/// value for one no `i64` holds or, in Node, a number that is not a safe integer.
+fn whole(host: Host, name: &str, value: &OptionValue) -> Option<Result<i64>> {
+    match *value {
+        OptionValue::Int(n) => Some(Ok(n)),
+        OptionValue::HugeInt(_) => {
+            Some(Err(Error::configuration(format!("{name} is out of range"))))
+        }
         OptionValue::Float(x) if host == Host::Node => {
             const SAFE: f64 = 9_007_199_254_740_991.0;
-            if x.fract() != 0.0 || !x.is_finite() || x.abs() > SAFE {
-                return Some(Err(Error::configuration(format!(
+            Some(if x.fract() != 0.0 || !x.is_finite() || x.abs() > SAFE {
+                Err(Error::configuration(format!(
                     "{name} must be a whole number of at most 2^53 - 1 in size, got {x}"
-                ))));
-            }
-            x as i64
+                )))
+            } else {
+                Ok(x as i64)
+            })
         }
-        _ => return None,
-    };
-    Some(crate::config::int_option(name, whole, min))
+        _ => None,
+    }
 }
 
 fn pem_file(name: &str, path: PathBuf) -> Result<Vec<u8>> {
@@ -298,9 +308,11 @@ fn type_name(host: Host, value: &OptionValue) -> String {
         (_, OptionValue::Other(name)) => return name.clone(),
         (Host::Python, OptionValue::Null) => "None",
         (Host::Node, OptionValue::Null) => "null",
-        (Host::Python, OptionValue::Int(_)) => "int",
+        (Host::Python, OptionValue::Int(_) | OptionValue::HugeInt(_)) => "int",
         (Host::Python, OptionValue::Float(_)) => "float",
-        (Host::Node, OptionValue::Int(_) | OptionValue::Float(_)) => "number",
+        (Host::Node, OptionValue::Int(_) | OptionValue::HugeInt(_) | OptionValue::Float(_)) => {
+            "number"
+        }
         (Host::Python, OptionValue::Text(_)) => "str",
         (Host::Node, OptionValue::Text(_)) => "string",
         (Host::Python, OptionValue::Bytes(_)) => "bytes",
@@ -382,6 +394,7 @@ mod tests {
             (PY, "rate_limit", Int(10), "Some(10.0)"),
             (JS, "rateLimit", Float(2.5), "Some(2.5)"),
             (PY, "rate_limit", Null, "None"),
+            (PY, "rate_limit", OptionValue::HugeInt(1e20), "Some(1e20)"),
             (JS, "rateLimit", Null, "None"),
         ];
         for (host, name, value, expected) in cases {
@@ -392,13 +405,19 @@ mod tests {
 
     #[test]
     fn values_that_break_a_rule() {
-        use OptionValue::{Float, Int};
+        use OptionValue::{Float, HugeInt, Int};
         let cases = [
+            (
+                PY,
+                "max_retries",
+                HugeInt(1e20),
+                "max_retries is out of range",
+            ),
             (
                 PY,
                 "timeout",
                 Int(0),
-                "timeout must be a positive, finite number of seconds, got 0",
+                "timeout must be a positive number of seconds, got 0",
             ),
             (
                 JS,
@@ -555,12 +574,12 @@ mod tests {
     fn unknown_names_list_the_known_ones() {
         assert_eq!(
             invalid(PY, "apiKey", text("k")),
-            "the client has no option \"apiKey\"; known: api_key, base_url, timeout, \
+            "Client() has no option \"apiKey\"; known: api_key, base_url, timeout, \
              connect_timeout, max_retries, ca_cert, rate_limit, max_upload_bytes, max_response_bytes"
         );
         assert_eq!(
             invalid(JS, "api_key", text("k")),
-            "the client has no option \"api_key\"; known: apiKey, baseUrl, timeout, \
+            "new Client() has no option \"api_key\"; known: apiKey, baseUrl, timeout, \
              connectTimeout, maxRetries, caCert, rateLimit, maxUploadBytes, maxResponseBytes"
         );
     }

@@ -90,7 +90,7 @@ macro_rules! for_each_model {
             /// One page of `GET /faceauth`.
             FaceAuthPage {
                 records: Vec<FaceAuthRecord>,
-                /// The opaque token of the next page; none on the last page.
+                /// Where the next page starts (bindings show it as an opaque token); none on the last page.
                 next_key: Option<NextKey>,
             }
 

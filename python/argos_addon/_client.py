@@ -6,8 +6,7 @@ import datetime
 import functools
 import os
 import sys
-from functools import cached_property
-from types import TracebackType
+import types
 from typing import (
     IO,
     TYPE_CHECKING,
@@ -181,10 +180,22 @@ class _OnLoop:
         return operation
 
 
-def _renamed(method: _F, operation: Callable[..., object]) -> _F:
-    """``method``, named and documented as AsyncFaceAuth's ``operation`` (``help()`` shows it)."""
+def _renamed(method: _F, operation: Callable[..., object], returns: Optional[str] = None) -> _F:
+    """``method``, named and documented as AsyncFaceAuth's ``operation`` (``help()`` shows it);
+    ``returns`` replaces the return annotation where the async form returns another type."""
     functools.update_wrapper(method, operation)
     method.__qualname__ = f"AsyncFaceAuth.{method.__name__}"
+    if returns is not None:
+        # inspect.signature() reads the function in __wrapped__: a copy of the sync one, with
+        # the async return type.
+        assert isinstance(operation, types.FunctionType)
+        shown = types.FunctionType(
+            operation.__code__, operation.__globals__, operation.__name__, operation.__defaults__, operation.__closure__
+        )
+        shown.__kwdefaults__ = operation.__kwdefaults__
+        shown.__annotations__ = {**operation.__annotations__, "return": returns}
+        setattr(method, "__wrapped__", shown)
+        method.__annotations__ = shown.__annotations__
     return method
 
 
@@ -209,7 +220,7 @@ def _async_records(
     def on_loop(self: AsyncFaceAuth, /, *args: "_P.args", **kwargs: "_P.kwargs") -> AsyncIterator[FaceAuthRecord]:
         return _AsyncRecords(cast(_Records, operation(self._on_loop, *args, **kwargs)).pager)
 
-    return _renamed(on_loop, operation)
+    return _renamed(on_loop, operation, returns="AsyncIterator[FaceAuthRecord]")
 
 
 class AsyncFaceAuth:
@@ -262,7 +273,7 @@ class _ClosedOnExit:
         self,
         exc_type: Optional[Type[BaseException]],
         exc: Optional[BaseException],
-        tb: Optional[TracebackType],
+        tb: Optional[types.TracebackType],
     ) -> None:
         self.close()
 
@@ -287,8 +298,8 @@ class _BaseClient:
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        """The options of sdk.md; a bad one raises :class:`~argos_addon.ConfigurationError`
-        here, before any I/O.
+        """The client options (README, "Options and environment"). A bad value raises
+        :class:`~argos_addon.ConfigurationError` here, before any I/O (a wrong type, ``TypeError``).
 
         - ``api_key``: The Add-On project's key; defaults to $ARGOS_API_KEY. Never printed anywhere.
         - ``base_url``: An https:// URL; defaults to $ARGOS_BASE_URL, else the ARGOS API.
@@ -296,8 +307,8 @@ class _BaseClient:
         - ``connect_timeout`` (seconds): For opening a connection. Default 10 s.
         - ``max_retries``: Retries after the first attempt. Default 2.
         - ``ca_cert``: Extra trusted roots: PEM text, PEM bytes or the path of a PEM file.
-        - ``rate_limit``: Requests per second of the client-side limit (default 5000); none turns it
-          off.
+        - ``rate_limit``: Requests per second of the client-side limit (default 5000); None / null
+          turns it off.
         - ``max_upload_bytes``: Larger face images are refused before upload. Default 10 MiB.
         - ``max_response_bytes``: Larger successful answers are refused (code response_too_large).
           Default 32 MiB.
@@ -353,7 +364,7 @@ class Client(_BaseClient, _ClosedOnExit):
     interrupts it.
     """
 
-    @cached_property
+    @functools.cached_property
     def face_auth(self) -> FaceAuth:
         return FaceAuth(self._native)
 
@@ -371,7 +382,7 @@ class AsyncClient(_BaseClient):
 
     _flavour = "async"
 
-    @cached_property
+    @functools.cached_property
     def face_auth(self) -> AsyncFaceAuth:
         return AsyncFaceAuth(self._native)
 
@@ -386,6 +397,6 @@ class AsyncClient(_BaseClient):
         self,
         exc_type: Optional[Type[BaseException]],
         exc: Optional[BaseException],
-        tb: Optional[TracebackType],
+        tb: Optional[types.TracebackType],
     ) -> None:
         await self.aclose()

@@ -97,7 +97,9 @@ class FaceAuthPage:
     def records(self) -> List[FaceAuthRecord]: ...
     @property
     def next_key(self) -> Optional[str]:
-        """The opaque token of the next page; none on the last page."""
+        """Where the next page starts (bindings show it as an opaque token); none on the last
+        page.
+        """
     def to_dict(self) -> Dict[str, Any]: ...
 
 class WebhookReference:

@@ -95,6 +95,9 @@ const CONFIG = [
   [{ caCert: Buffer.from('not a pem') }, /holds no certificate/],
   [{ caCert: 5 }, /caCert must be PEM text, a PEM file.s path or a Buffer/],
   [{ timout: 5 }, /no option "timout"/],
+  [{ timout: undefined }, /no option "timout"/],
+  [{ apiKey: null }, /apiKey must be a string, not null/],
+  [{ timeout: null }, /timeout must be a number, not null/],
 ];
 
 test('bad options are a ConfigurationError before any I/O', async (t) => {

@@ -86,6 +86,20 @@ def test_configuration_errors(mock: MockServer, cls: Any, options: Any, needle: 
     _assert_nothing_sent(mock)
 
 
+def test_numbers_beyond_64_bits_are_numbers_but_never_counts(mock: MockServer) -> None:
+    assert mock.client(rate_limit=10**20).face_auth.submit(SUBMISSION, jpeg(1)).approved
+    with pytest.raises(argos_addon.ConfigurationError, match="timeout is too large"):
+        mock.client(timeout=10**20)
+    with pytest.raises(argos_addon.ConfigurationError, match="max_retries is out of range"):
+        mock.client(max_retries=2**64)
+
+
+@pytest.mark.parametrize("option", ["timeout", "connect_timeout", "max_retries", "max_upload_bytes"])
+def test_none_is_no_value_for_a_number_option(mock: MockServer, option: str) -> None:
+    with pytest.raises(TypeError, match=f"{option} must be"):
+        mock.client(**{option: None})
+
+
 def test_http_base_url_is_refused_before_any_request(mock: MockServer) -> None:
     with pytest.raises(argos_addon.ConfigurationError):
         mock.client(base_url=mock.base_url.replace("https://", "http://"))

@@ -81,7 +81,7 @@ pub fn client_options() -> String {
     }
     out.push_str(") -> None:\n");
     out.push_str(
-        "    \"\"\"The options of sdk.md; a bad one raises :class:`~argos_addon.ConfigurationError`\n    here, before any I/O.\n\n",
+        "    \"\"\"The client options (README, \"Options and environment\"). A bad value raises\n    :class:`~argos_addon.ConfigurationError` here, before any I/O (a wrong type, ``TypeError``).\n\n",
     );
     for o in CLIENT_OPTIONS {
         let unit = match o.ty {

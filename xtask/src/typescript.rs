@@ -7,7 +7,8 @@ use argos_addon::{BASE_ERROR_CLASS, CLIENT_OPTIONS, ErrorKind, MODELS, OptionTyp
 
 use crate::types::{Type, camel, one_line, parent_class, wrap};
 
-/// What TypeScript can say more precisely than the Rust type: (model, field, type).
+/// What TypeScript can say more precisely than the Rust type: (model, field, type). Each entry
+/// must name a declared field ([`models`] panics otherwise, so a rename cannot drop it silently).
 const NARROWER_FIELDS: &[(&str, &str, &str)] = &[
     (
         "FaceAuthResult",
@@ -89,6 +90,15 @@ pub fn client_options() -> String {
 
 /// The result interfaces, plain objects with camelCase keys.
 pub fn models() -> String {
+    for (model, field, _) in NARROWER_FIELDS {
+        let declared = MODELS
+            .iter()
+            .any(|m| m.name == *model && m.fields.iter().any(|f| f.name == *field));
+        assert!(
+            declared,
+            "NARROWER_FIELDS names {model}.{field}, which is not declared"
+        );
+    }
     let mut out = String::new();
     for (i, model) in MODELS.iter().enumerate() {
         if i > 0 {

@@ -103,7 +103,7 @@ impl Bridge {
     }
 
     /// Runs `call`, the operation `what`, on the runtime; the returned promise settles with its
-    /// outcome (a core error as its class of sdk.md), and with an `ArgosError` if it panics.
+    /// outcome (a core error as its class), and with an `ArgosError` if it panics.
     pub(crate) fn spawn<'env, T, F>(
         self: &Arc<Self>,
         env: &'env Env,

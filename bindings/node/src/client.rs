@@ -13,8 +13,8 @@ use napi_derive::napi;
 use tokio::sync::Mutex as AsyncMutex;
 
 use argos_addon::{
-    Client, ErrorKind, FaceAuthUrlParams, FaceImage, Host, ListParams, NextKey, OptionError,
-    OptionValue, Pager, SubmitRequest,
+    Client, ClientOption, ErrorKind, FaceAuthUrlParams, FaceImage, Host, ListParams, NextKey,
+    OptionError, OptionValue, Pager, SubmitRequest,
 };
 
 use crate::bridge::Bridge;
@@ -23,8 +23,8 @@ use crate::lock;
 use crate::models::Json;
 
 /// The core client for the options object of `new Client(options)`: every own enumerable key
-/// whose value is not `undefined` goes to the core's `ClientBuilder::set`, which names, checks
-/// and applies it (an unknown key included).
+/// goes to the core's `ClientBuilder::set`, which names, checks and applies it; one whose value
+/// is `undefined` is left out, but its name must still be an option's.
 fn build(options: &Object, user_agent_suffix: String) -> Result<Client> {
     let mut builder = Client::builder().user_agent_suffix(user_agent_suffix);
     let keys = options.get_all_property_names(
@@ -40,15 +40,17 @@ fn build(options: &Object, user_agent_suffix: String) -> Result<Client> {
         }
         // SAFETY: `key` is a string, checked above.
         let name = unsafe { key.cast::<String>() }?;
-        let value = option_value(&name, options.get_property(key)?)?;
-        if let Some(value) = value {
-            builder = builder
-                .set(Host::Node, &name, value)
-                .map_err(|err| match err {
-                    OptionError::WrongType(message) => failure(ErrorKind::Configuration, message),
-                    OptionError::Invalid(err) => to_js(err),
-                })?;
-        }
+        let Some(value) = option_value(&name, options.get_property(key)?)? else {
+            // Left out, yet a misspelt name is still refused.
+            ClientOption::find(Host::Node, &name).map_err(to_js)?;
+            continue;
+        };
+        builder = builder
+            .set(Host::Node, &name, value)
+            .map_err(|err| match err {
+                OptionError::WrongType(message) => failure(ErrorKind::Configuration, message),
+                OptionError::Invalid(err) => to_js(err),
+            })?;
     }
     builder.build().map_err(to_js)
 }

@@ -9,7 +9,7 @@ use argos_addon::{BASE_ERROR_CLASS, ErrorKind};
 use napi::Status;
 use serde_json::{Value, json};
 
-/// The payload of a core error: its class and every field of sdk.md (`retryAfter` in seconds,
+/// The payload of a core error: its class and every field of the README's error table (`retryAfter` in seconds,
 /// `cause` the transport reason).
 pub(crate) fn to_js(err: argos_addon::Error) -> napi::Error {
     let details = err.details();

@@ -3,7 +3,7 @@
 //! functions; their results and failures converted (`models`, `errors`); each network call a
 //! promise settled through one completion callback per client (`bridge`). Its JavaScript face is
 //! `node/`, which checks argument types before calling in here and turns every failure into the
-//! error classes of sdk.md.
+//! error classes of the README.
 
 mod bridge;
 mod client;

@@ -65,7 +65,11 @@ pub(crate) fn option_value(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Optio
         return Ok(OptionValue::Null);
     }
     if obj.is_instance_of::<PyInt>() {
-        return integer(obj, KIND, &format!("{name} is out of range")).map(OptionValue::Int);
+        // Beyond 64 bits an int is still a number (a rate, a timeout), but never a count.
+        return Ok(match obj.extract::<i64>() {
+            Ok(n) => OptionValue::Int(n),
+            Err(_) => OptionValue::HugeInt(number(obj, KIND, &format!("{name} is out of range"))?),
+        });
     }
     if let Ok(float) = obj.cast::<PyFloat>() {
         return Ok(OptionValue::Float(float.value()));

@@ -20,7 +20,7 @@ fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         .getattr(name)
 }
 
-/// The exception for `err`, with every attribute of sdk.md and the transport cause as `__cause__`.
+/// The exception for `err`, with every attribute of the README's error table and the transport cause as `__cause__`.
 pub(crate) fn to_py(py: Python<'_>, err: &Error) -> PyErr {
     build(py, err).unwrap_or_else(|failure| failure)
 }
