@@ -66,7 +66,7 @@ pub use surface::{FieldSpec, MODELS, ModelSpec};
 pub use upload::{FaceImage, ImageFormat};
 pub use validate::{
     DEFAULT_PAGE_SIZE, MAX_FIELD_BYTES, MAX_JSON_DEPTH, MAX_NEXT_KEY_BYTES, MAX_PAGE_SIZE,
-    date as parse_date,
+    date as parse_date, safe_integer,
 };
 pub use webhook::parse_webhook;
 

@@ -278,14 +278,7 @@ fn whole(host: Host, name: &str, value: &OptionValue) -> Option<Result<i64>> {
             Some(Err(Error::configuration(format!("{name} is out of range"))))
         }
         OptionValue::Float(x) if host == Host::Node => {
-            const SAFE: f64 = 9_007_199_254_740_991.0;
-            Some(if x.fract() != 0.0 || !x.is_finite() || x.abs() > SAFE {
-                Err(Error::configuration(format!(
-                    "{name} must be a whole number of at most 2^53 - 1 in size, got {x}"
-                )))
-            } else {
-                Ok(x as i64)
-            })
+            Some(crate::validate::safe_integer(name, x).map_err(Error::configuration))
         }
         _ => None,
     }

@@ -64,6 +64,20 @@ pub(crate) fn page_size(name: &str, count: i64) -> Result<i64> {
     Ok(count)
 }
 
+/// `x` as an integer when a JavaScript number holds it exactly (at most `Number.MAX_SAFE_INTEGER`
+/// in size, no fraction); else the message saying so about `name`. Bindings choose the class.
+pub fn safe_integer(name: &str, x: f64) -> std::result::Result<i64, String> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    // A NaN or an infinity has no zero fraction either.
+    if x.fract() == 0.0 && x.abs() <= MAX_SAFE_INTEGER {
+        Ok(x as i64)
+    } else {
+        Err(format!(
+            "{name} must be a whole number of at most 2^53 - 1 in size, got {x}"
+        ))
+    }
+}
+
 /// `YYYY-MM-DD`, a real calendar date.
 pub fn date(name: &str, value: &str) -> Result<NaiveDate> {
     let bad = || {

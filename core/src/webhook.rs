@@ -6,8 +6,14 @@ use crate::crypto::decrypt_text;
 use crate::error::{Error, Result};
 use crate::models::{FaceAuthWebhook, WebhookReference, parse_time};
 
-/// The keys of `data` that only version 3 sends, space-separated.
-const V3_KEYS: &str = "auth_user_id auth_cf1 auth_cf2 auth_cf3 token_id";
+/// The keys of `data` that only version 3 sends.
+const V3_KEYS: [&str; 5] = [
+    "auth_user_id",
+    "auth_cf1",
+    "auth_cf2",
+    "auth_cf3",
+    "token_id",
+];
 
 /// Parses a webhook body; an encrypted `{"data": "<ciphertext>"}` body needs the project's key.
 pub fn parse_webhook(body: &[u8], api_key: Option<&str>) -> Result<FaceAuthWebhook> {
@@ -61,7 +67,7 @@ fn from_payload(raw: Value) -> Result<FaceAuthWebhook> {
     let (auth_id, version) = if let Some(id) = text_ci(data, "authentication_id") {
         (id, 3)
     } else if let Some(id) = text_ci(top, "authentication_id") {
-        let v3 = V3_KEYS.split(' ').any(|k| get_ci(data, k).is_some());
+        let v3 = V3_KEYS.iter().any(|k| get_ci(data, k).is_some());
         (id, if v3 { 3 } else { 2 })
     } else if let Some(id) = text(&["auth_id", "authid"]) {
         (id, 1)

@@ -18,20 +18,16 @@ use serde_json::{Value, json};
 use crate::errors::{base_failure, failure, guard};
 use crate::lock;
 
-/// The largest integer a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
 /// A whole number argument of the mock in `0..=max`, taken as a JavaScript number and checked
 /// here: napi's own integer conversions would wrap -1 or 2**64 silently.
 fn count(name: &str, value: f64, max: u64) -> napi::Result<u64> {
     let invalid = |message| Err(failure(ErrorKind::Validation, message));
-    if !(value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER) {
-        return invalid(format!(
-            "{name} must be a whole number of at most 2^53 - 1 in size, got {value}"
-        ));
-    }
+    let value = match argos_addon::safe_integer(name, value) {
+        Ok(n) => n,
+        Err(message) => return invalid(message),
+    };
     let max = i64::try_from(max).unwrap_or(i64::MAX);
-    match value as i64 {
+    match value {
         n @ 0.. if n <= max => Ok(n as u64),
         n => invalid(format!("{name} must be from 0 to {max}, got {n}")),
     }
