@@ -9,7 +9,8 @@
 #[derive(Clone, Copy, Debug)]
 pub struct ModelSpec {
     pub name: &'static str,
-    /// The doc comment, each line trimmed, lines joined with `\n`.
+    /// The doc comment as the compiler hands it over: each line with the space after `///`,
+    /// each ending in `\n`.
     pub doc: &'static str,
     /// In declaration order.
     pub fields: &'static [FieldSpec],
@@ -19,9 +20,9 @@ pub struct ModelSpec {
 #[derive(Clone, Copy, Debug)]
 pub struct FieldSpec {
     pub name: &'static str,
-    /// The Rust type without whitespace, such as `Option<DateTime<Utc>>`.
+    /// The Rust type as `stringify!` writes it, such as `Option < DateTime < Utc > >`.
     pub rust_type: &'static str,
-    /// The doc comment, each line trimmed, lines joined with `\n`; empty when there is none.
+    /// The doc comment, as [`ModelSpec::doc`]; empty when there is none.
     pub doc: &'static str,
 }
 
@@ -136,76 +137,14 @@ macro_rules! specs {
         /// Every result model, in declaration order.
         pub const MODELS: &[ModelSpec] = &[$(ModelSpec {
             name: stringify!($name),
-            doc: text!(Doc, $($doc),*),
+            doc: concat!($($doc, "\n"),*),
             fields: &[$(FieldSpec {
                 name: stringify!($field),
-                rust_type: text!(Type, stringify!($ty)),
-                doc: text!(Doc, $($fdoc),*),
+                rust_type: stringify!($ty),
+                doc: concat!($($fdoc, "\n"),*),
             }),*],
         }),*];
     };
-}
-
-/// A `&'static str` made at compile time from `parts`, cleaned as [`Clean`] says.
-macro_rules! text {
-    ($clean:ident, $($part:expr),*) => {{
-        const PARTS: &[&str] = &[$($part),*];
-        const LEN: usize = clean(PARTS, Clean::$clean, &mut []);
-        const BYTES: [u8; LEN] = {
-            let mut bytes = [0; LEN];
-            clean(PARTS, Clean::$clean, &mut bytes);
-            bytes
-        };
-        match core::str::from_utf8(&BYTES) {
-            Ok(text) => text,
-            Err(_) => panic!("a doc comment or type is not UTF-8"),
-        }
-    }};
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Clean {
-    /// Doc lines: each trimmed, joined with `\n`.
-    Doc,
-    /// A type: every whitespace removed.
-    Type,
-}
-
-/// Writes the cleaned `parts` into `out` as far as it reaches; returns the whole length.
-const fn clean(parts: &[&str], how: Clean, out: &mut [u8]) -> usize {
-    let squeeze = matches!(how, Clean::Type);
-    let mut len = 0;
-    let mut part = 0;
-    while part < parts.len() {
-        let bytes = parts[part].as_bytes();
-        let (mut start, mut end) = (0, bytes.len());
-        if !squeeze {
-            while start < end && bytes[start].is_ascii_whitespace() {
-                start += 1;
-            }
-            while end > start && bytes[end - 1].is_ascii_whitespace() {
-                end -= 1;
-            }
-            if part > 0 {
-                if len < out.len() {
-                    out[len] = b'\n';
-                }
-                len += 1;
-            }
-        }
-        while start < end {
-            let byte = bytes[start];
-            if !(squeeze && byte.is_ascii_whitespace()) {
-                if len < out.len() {
-                    out[len] = byte;
-                }
-                len += 1;
-            }
-            start += 1;
-        }
-        part += 1;
-    }
-    len
 }
 
 for_each_model!(specs);
@@ -216,6 +155,11 @@ mod tests {
 
     fn model(name: &str) -> &'static ModelSpec {
         MODELS.iter().find(|m| m.name == name).unwrap()
+    }
+
+    /// A type without the spaces `stringify!` puts between tokens.
+    fn squeezed(rust_type: &str) -> String {
+        rust_type.split_whitespace().collect()
     }
 
     #[test]
@@ -234,11 +178,11 @@ mod tests {
             ]
         );
         let record = model("FaceAuthRecord");
-        assert_eq!(record.doc, "One record of `GET /faceauth`.");
+        assert_eq!(record.doc, " One record of `GET /faceauth`.\n");
         let fields: Vec<_> = record
             .fields
             .iter()
-            .map(|f| (f.name, f.rust_type))
+            .map(|f| (f.name, squeezed(f.rust_type)))
             .collect();
         assert_eq!(
             fields,
@@ -253,18 +197,22 @@ mod tests {
                 ("deleted", "bool"),
                 ("raw", "Value"),
             ]
+            .map(|(name, rust_type)| (name, rust_type.to_owned()))
         );
         assert_eq!(record.fields[0].doc, "");
         assert_eq!(
             record.fields[7].doc,
-            "`delete_check`: the record's image and personal data were erased."
+            " `delete_check`: the record's image and personal data were erased.\n"
         );
         let codes = &model("FaceAuthResult").fields[5];
         assert_eq!(
             codes.doc,
-            "Failure codes in the API's exact case (`face_compare_underscore`,\n\
-             `Face_Occluded_fail`, ...)."
+            " Failure codes in the API's exact case (`face_compare_underscore`,\n \
+             `Face_Occluded_fail`, ...).\n"
         );
-        assert_eq!(model("FaceAuthPage").fields[1].rust_type, "Option<NextKey>");
+        assert_eq!(
+            squeezed(model("FaceAuthPage").fields[1].rust_type),
+            "Option<NextKey>"
+        );
     }
 }

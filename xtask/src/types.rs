@@ -20,18 +20,22 @@ pub enum Type {
 }
 
 impl Type {
-    /// Reads `rust_type` (`stringify!` output without white space, e.g. `Option<DateTime<Utc>>`).
-    pub fn parse(rust_type: &'static str) -> Type {
+    /// Reads `rust_type` as `stringify!` writes it (`Option < DateTime < Utc > >`).
+    pub fn parse(rust_type: &str) -> Type {
+        Type::parse_squeezed(&rust_type.split_whitespace().collect::<String>())
+    }
+
+    fn parse_squeezed(rust_type: &str) -> Type {
         let inner = |prefix: &str| {
             rust_type
                 .strip_prefix(prefix)
                 .and_then(|rest| rest.strip_suffix('>'))
         };
         if let Some(t) = inner("Option<") {
-            return Type::Optional(Box::new(Type::parse(t)));
+            return Type::Optional(Box::new(Type::parse_squeezed(t)));
         }
         if let Some(t) = inner("Vec<") {
-            return Type::List(Box::new(Type::parse(t)));
+            return Type::List(Box::new(Type::parse_squeezed(t)));
         }
         match rust_type {
             "String" => Type::Text,
@@ -41,8 +45,12 @@ impl Type {
             "DateTime<Utc>" => Type::Time,
             "Value" => Type::Json,
             "NextKey" => Type::Token,
-            model if MODELS.iter().any(|m| m.name == model) => Type::Model(model),
-            other => panic!("the surface declares a field of type {other}, which no mirror knows"),
+            other => match MODELS.iter().find(|m| m.name == other) {
+                Some(model) => Type::Model(model.name),
+                None => {
+                    panic!("the surface declares a field of type {other}, which no mirror knows")
+                }
+            },
         }
     }
 }
