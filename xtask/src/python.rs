@@ -5,24 +5,22 @@ use std::fmt::Write as _;
 
 use argos_addon::{CLIENT_OPTIONS, ErrorKind, MODELS, OptionType};
 
-use crate::types::{Type, one_line, parent_class, wrap};
+use crate::types::{Spelling, Type, one_line, parent_class, wrap};
 
 /// Classes whose body is written by hand in errors.py (they carry fields and an `__init__`).
 const HAND_WRITTEN_ERRORS: &[ErrorKind] = &[ErrorKind::Status];
 
-fn annotation(t: &Type) -> String {
-    match t {
-        Type::Text | Type::Token => "str".into(),
-        Type::Bool => "bool".into(),
-        Type::Float => "float".into(),
-        Type::Int => "int".into(),
-        Type::Time => "datetime.datetime".into(),
-        Type::Json => "Dict[str, Any]".into(),
-        Type::Model(name) => (*name).into(),
-        Type::Optional(t) => format!("Optional[{}]", annotation(t)),
-        Type::List(t) => format!("List[{}]", annotation(t)),
-    }
-}
+/// Python's annotations, as the stubs write them.
+const PYTHON: Spelling = Spelling {
+    text: "str",
+    bool: "bool",
+    float: "float",
+    int: "int",
+    time: "datetime.datetime",
+    json: "Dict[str, Any]",
+    optional: |t| format!("Optional[{t}]"),
+    list: |t| format!("List[{t}]"),
+};
 
 /// `"""doc"""` lines at `indent`, wrapped to the house's 100 columns.
 fn docstring(out: &mut String, indent: &str, doc: &str) {
@@ -47,7 +45,7 @@ pub fn models() -> String {
         writeln!(out, "class {}:", model.name).unwrap();
         docstring(&mut out, "    ", model.doc);
         for field in model.fields {
-            let ty = annotation(&Type::parse(field.rust_type));
+            let ty = Type::parse(field.rust_type).spell(&PYTHON);
             writeln!(out, "    @property").unwrap();
             if field.doc.is_empty() {
                 writeln!(out, "    def {}(self) -> {ty}: ...", field.name).unwrap();

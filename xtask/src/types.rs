@@ -55,6 +55,35 @@ impl Type {
     }
 }
 
+/// How a host language writes each [`Type`].
+pub struct Spelling {
+    pub text: &'static str,
+    pub bool: &'static str,
+    pub float: &'static str,
+    pub int: &'static str,
+    pub time: &'static str,
+    pub json: &'static str,
+    pub optional: fn(String) -> String,
+    pub list: fn(String) -> String,
+}
+
+impl Type {
+    /// The type as `spelling`'s language writes it.
+    pub fn spell(&self, spelling: &Spelling) -> String {
+        match self {
+            Type::Text | Type::Token => spelling.text.into(),
+            Type::Bool => spelling.bool.into(),
+            Type::Float => spelling.float.into(),
+            Type::Int => spelling.int.into(),
+            Type::Time => spelling.time.into(),
+            Type::Json => spelling.json.into(),
+            Type::Model(name) => (*name).into(),
+            Type::Optional(t) => (spelling.optional)(t.spell(spelling)),
+            Type::List(t) => (spelling.list)(t.spell(spelling)),
+        }
+    }
+}
+
 /// `snake_case` as `camelCase`.
 pub fn camel(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());

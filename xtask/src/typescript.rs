@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use argos_addon::{BASE_ERROR_CLASS, CLIENT_OPTIONS, ErrorKind, MODELS, OptionType};
 
-use crate::types::{Type, camel, one_line, parent_class, wrap};
+use crate::types::{Spelling, Type, camel, one_line, parent_class, wrap};
 
 /// What TypeScript can say more precisely than the Rust type: (model, field, type). Each entry
 /// must name a declared field ([`models`] panics otherwise, so a rename cannot drop it silently).
@@ -29,18 +29,17 @@ const ERROR_MEMBERS: &[(ErrorKind, &[&str])] = &[
     (ErrorKind::Status, &["status: number;", "body: string;"]),
 ];
 
-fn annotation(t: &Type) -> String {
-    match t {
-        Type::Text | Type::Token => "string".into(),
-        Type::Bool => "boolean".into(),
-        Type::Float | Type::Int => "number".into(),
-        Type::Time => "Date".into(),
-        Type::Json => "Record<string, unknown>".into(),
-        Type::Model(name) => (*name).into(),
-        Type::Optional(t) => format!("{} | null", annotation(t)),
-        Type::List(t) => format!("{}[]", annotation(t)),
-    }
-}
+/// TypeScript's types, as index.d.ts writes them.
+const TYPESCRIPT: Spelling = Spelling {
+    text: "string",
+    bool: "boolean",
+    float: "number",
+    int: "number",
+    time: "Date",
+    json: "Record<string, unknown>",
+    optional: |t| format!("{t} | null"),
+    list: |t| format!("{t}[]"),
+};
 
 /// A `/** doc */` comment at `indent`, wrapped to the house's 100 columns.
 fn jsdoc(out: &mut String, indent: &str, doc: &str) {
@@ -112,7 +111,7 @@ pub fn models() -> String {
                 .find(|(m, f, _)| *m == model.name && *f == field.name);
             let ty = match narrower {
                 Some((.., ty)) => (*ty).to_owned(),
-                None => annotation(&Type::parse(field.rust_type)),
+                None => Type::parse(field.rust_type).spell(&TYPESCRIPT),
             };
             jsdoc(&mut out, "  ", field.doc);
             writeln!(out, "  {}: {ty};", camel(field.name)).unwrap();
