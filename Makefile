@@ -38,7 +38,13 @@ surface:
 check-surface:
 	$(CARGO) run -q -p xtask --locked -- surface --check
 
-test-rust: $(VENV)/.installed
+## redis-server and redis-cli (Debian's redis-server package) for the fleet budget's tests, which
+## start their own servers on free loopback ports; does nothing when both are on PATH.
+.PHONY: redis-tools
+redis-tools:
+	scripts/install-redis.sh
+
+test-rust: $(VENV)/.installed redis-tools
 	$(CARGO) test --workspace --locked
 
 ## Builds the extension into the venv (debug build, editable install).
@@ -51,9 +57,9 @@ export ARGOS_HOSTILE_BIN := $(HOSTILE)
 hostile:
 	$(CARGO) build -p argos-addon-hostile --locked
 
-test-python: python-dev hostile
+test-python: python-dev hostile redis-tools
 	$(PY) -m pytest -q tests/python
-	$(PY) -m mypy --strict python/argos_addon tests/python examples/quickstart.py
+	$(PY) -m mypy --strict python/argos_addon tests/python examples/quickstart.py examples/shared_budget.py
 
 fmt:
 	$(CARGO) fmt --all
@@ -71,7 +77,7 @@ node-addon:
 	cp target/debug/libargos_addon_node.so $(NODE_ADDON)
 
 ## node --test over tests/node, which also runs tsc --strict on the typings.
-test-node: node-addon hostile node_modules/.installed
+test-node: node-addon hostile node_modules/.installed redis-tools
 	$(NODE) --test tests/node/
 
 ## dist/: the manylinux2014 abi3 wheel (built with zig), the sdist, and the npm tarball.
@@ -100,9 +106,13 @@ check-dist: dist
 	PYTHON=$(PYTHON) scripts/check-dist.sh
 
 ## The whole API on the embedded mock, in Python, Node and Rust.
-demo: demo-python demo-node demo-rust
+demo: demo-python demo-node demo-rust demo-budget
 demo-python: python-dev
 	$(PY) examples/quickstart.py
+## Two processes share one key's budget (rate and daily quota) through a throwaway redis-server.
+.PHONY: demo-budget
+demo-budget: python-dev redis-tools
+	$(PY) examples/shared_budget.py
 demo-node: node-addon node_modules/.installed
 	$(NODE) examples/quickstart.mjs
 demo-rust:
@@ -110,12 +120,12 @@ demo-rust:
 
 ## Benchmarks against httpx, aiohttp, requests, undici, fetch and axios; writes bench/RESULTS.md.
 BENCH_VENV := .venv-bench
-bench: dist
+bench: dist redis-tools
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check httpx==0.28.1 aiohttp==3.14.5 requests==2.34.2
 	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/argos_addon-*.whl
 	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error && $(NPM) install --no-save --no-audit --no-fund ../../dist/argos-addon-*.tgz
-	$(CARGO) build --release --locked -p argos-addon --example bench -p argos-addon-mock --bin argos-mock
+	$(CARGO) build --release --locked -p argos-addon --example bench --example fleet_worker -p argos-addon-mock --bin argos-mock
 	$(PYTHON) bench/run.py
 
 ## Every fuzz target (fuzz/) for FUZZ_SECONDS each, one after another; needs the nightly toolchain

@@ -31,6 +31,12 @@ class ValidationError extends ArgosError {}
 /** A malformed or undecryptable webhook body or encrypted query. */
 class WebhookError extends ArgosError {}
 
+/**
+ * The budget store (budget_url) did not answer in time and budget_failure is "closed"; nothing
+ * was sent.
+ */
+class BudgetUnavailableError extends ArgosError {}
+
 /** DNS, connect, TLS, reset or a truncated answer; the cause holds the transport reason. */
 class APIConnectionError extends ArgosError {}
 
@@ -58,10 +64,16 @@ class IPNotAllowedError extends APIStatusError {}
 /** 413: the request (usually the image) is too large. */
 class PayloadTooLargeError extends APIStatusError {}
 
-/** 429 "Too Many Requests": retried automatically; raised when retries ran out. */
+/**
+ * 429 "Too Many Requests", retried automatically and raised when retries ran out; or, with code
+ * local_rate_limit and no status, no slot of the rate budget within the timeout.
+ */
 class RateLimitError extends APIStatusError {}
 
-/** 429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC); never retried. */
+/**
+ * 429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC), never retried; or, with
+ * code local_quota and no status, daily_quota is spent, and nothing was sent.
+ */
 class QuotaExceededError extends RateLimitError {}
 
 /** 5xx without a class of its own. */
@@ -78,6 +90,7 @@ module.exports = {
   ConfigurationError,
   ValidationError,
   WebhookError,
+  BudgetUnavailableError,
   APIConnectionError,
   APITimeoutError,
   APIStatusError,

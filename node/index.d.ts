@@ -33,6 +33,21 @@ export interface ClientOptions {
   maxUploadBytes?: number;
   /** Larger successful answers are refused (code response_too_large). Default 32 MiB. */
   maxResponseBytes?: number;
+  /**
+   * The key's daily cap, counted per UTC day fleet-wide with a budget store, else per client.
+   * Default none.
+   */
+  dailyQuota?: number | null;
+  /**
+   * redis:// or rediss:// URL (a Redis Cluster: node URLs, comma-separated) of the budget
+   * shared by every client of this key; defaults to $ARGOS_BUDGET_URL, else none.
+   */
+  budgetUrl?: string;
+  /**
+   * When the budget store cannot answer in time: "local" (default) uses this process's own
+   * budget, "open" sends without one, "closed" raises BudgetUnavailableError.
+   */
+  budgetFailure?: "local" | "open" | "closed";
 }
 // </surface:client-options>
 
@@ -172,6 +187,26 @@ export interface FaceAuthWebhook {
   /** The decrypted JSON body. */
   raw: Record<string, unknown>;
 }
+
+/**
+ * The budget of this client's key today, as the budget store (or, without one, this client)
+ * counts it.
+ */
+export interface BudgetStatus {
+  /** Requests per second shared by every client of the key; none when unlimited. */
+  rateLimit: number | null;
+  dailyQuota: number | null;
+  /** Requests sent since 00:00 UTC. */
+  usedToday: number;
+  /** None without a daily_quota; 0 once the API said the day is spent. */
+  remainingToday: number | null;
+  /** The next 00:00 UTC. */
+  resetsAt: Date;
+  /** `"redis"` or `"local"`. */
+  store: 'redis' | 'local';
+  /** False when the store did not answer in time; the counts are then this client's. */
+  healthy: boolean;
+}
 // </surface:models>
 
 /** The Add-On operations of a {@link Client} (`client.faceAuth`). */
@@ -210,6 +245,11 @@ export declare class Client {
   readonly baseUrl: string;
   /** The hosted Face Auth URL, its parameters encrypted with this client's key. */
   faceAuthUrl(params: FaceAuthUrlParams): string;
+  /**
+   * Today's budget of this key: the fleet's, from the budget store (one round trip), else this
+   * client's own.
+   */
+  budgetStatus(): Promise<BudgetStatus>;
   /** Drops the connection pool; later calls reject with {@link APIConnectionError}. */
   close(): void;
 }
@@ -267,6 +307,12 @@ export declare class ValidationError extends ArgosError {}
 /** A malformed or undecryptable webhook body or encrypted query. */
 export declare class WebhookError extends ArgosError {}
 
+/**
+ * The budget store (budget_url) did not answer in time and budget_failure is "closed"; nothing
+ * was sent.
+ */
+export declare class BudgetUnavailableError extends ArgosError {}
+
 /** DNS, connect, TLS, reset or a truncated answer; the cause holds the transport reason. */
 export declare class APIConnectionError extends ArgosError {
   cause?: Error;
@@ -299,10 +345,16 @@ export declare class IPNotAllowedError extends APIStatusError {}
 /** 413: the request (usually the image) is too large. */
 export declare class PayloadTooLargeError extends APIStatusError {}
 
-/** 429 "Too Many Requests": retried automatically; raised when retries ran out. */
+/**
+ * 429 "Too Many Requests", retried automatically and raised when retries ran out; or, with code
+ * local_rate_limit and no status, no slot of the rate budget within the timeout.
+ */
 export declare class RateLimitError extends APIStatusError {}
 
-/** 429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC); never retried. */
+/**
+ * 429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC), never retried; or, with
+ * code local_quota and no status, daily_quota is spent, and nothing was sent.
+ */
 export declare class QuotaExceededError extends RateLimitError {}
 
 /** 5xx without a class of its own. */

@@ -215,6 +215,18 @@ class Client {
     return call(() => this.#native.faceAuthUrl(projectId, submissionId, optional));
   }
 
+  /**
+   * Today's budget of this key: the fleet's, from the budget store (one round trip), else this
+   * client's own.
+   */
+  async budgetStatus() {
+    try {
+      return await this.#native.budgetStatus();
+    } catch (err) {
+      throw rethrown(err, this.budgetStatus);
+    }
+  }
+
   /** Drops the connection pool; later calls reject with `APIConnectionError`. */
   close() {
     this.#native.close();

@@ -25,6 +25,11 @@ export interface MockServerOptions {
   rateLimit?: number | null;
   /** Requests per UTC day before 429 "Limit Exceeded"; `null` for none. Default 500000. */
   dailyQuota?: number | null;
+  /**
+   * Keyed requests let through in each whole UTC second; the rest of that second get 429 "Too
+   * Many Requests" with `Retry-After: 1`, as a strict gateway answers. Default `null` (off).
+   */
+  gatewayLimit?: number | null;
   /** The project's similarity threshold: other faces score below it. Default 85. */
   similarityThreshold?: number;
 }
@@ -87,10 +92,20 @@ export interface RecordedRequest {
   bodyLen: number;
 }
 
+/** The keyed requests of one whole UTC second, as `perSecondCounts()` lists them. */
+export interface SecondCount {
+  /** Unix seconds. */
+  second: number;
+  /** Requests with the right key (those the daily quota counts), whatever their outcome. */
+  requests: number;
+  /** Those of them the gateway limit refused. */
+  throttled: number;
+}
+
 /**
  * The Rust mock ARGOS server, in this process: the four Add-On endpoints over real HTTPS on
  * 127.0.0.1 with its own CA, key and project id; the gateway's answers (403 Forbidden / explicit
- * deny, 413, 429 rate and daily quota); and faults on demand.
+ * deny, 413, 429 rate and daily quota, and the per-second `gatewayLimit`); and faults on demand.
  */
 export declare class MockServer {
   private constructor();
@@ -129,6 +144,12 @@ export declare class MockServer {
   setDailyQuota(quota: number | null): void;
   /** Requests per second before 429 "Too Many Requests"; `null` for no limit. */
   setRateLimit(perSecond: number | null): void;
+  /**
+   * Lets at most `perSecond` keyed requests through in each whole UTC second, then 429 with
+   * `Retry-After: 1`; `null` turns it off. The current second is counted afresh; the per-second
+   * counts are kept.
+   */
+  setGatewayLimit(perSecond: number | null): void;
   /** The `GET /faceauth` shape: `"wrapper"` (current docs, default) or `"bare"` (older docs). */
   setListShape(shape: 'wrapper' | 'bare'): void;
   /** How the image endpoint packs its base64: `"raw"` (default), `"json"` or `"data_uri"`. */
@@ -137,7 +158,10 @@ export declare class MockServer {
   requestCount(): number;
   /** Requests that arrived for `method` and `path`, e.g. `("GET", "/faceauth")`. */
   requestCount(method: string, path: string): number;
+  /** Zeroes the request counts (the per-second ones too) and forgets the recorded requests. */
   resetCounts(): void;
+  /** The seconds of the last hour that had keyed requests, oldest first. */
+  perSecondCounts(): SecondCount[];
   /** Every request that arrived, oldest first. */
   requests(): RecordedRequest[];
   /** Stops the server; in-flight requests get a moment to finish. */

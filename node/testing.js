@@ -129,6 +129,15 @@ class MockServer {
     call(() => this.#native.setRateLimit(perSecond));
   }
 
+  /**
+   * Lets at most `perSecond` keyed requests through in each whole UTC second, then 429 "Too Many
+   * Requests" with `Retry-After: 1` for the rest of it; `null` turns it off. The current second
+   * is counted afresh; `perSecondCounts()` is kept.
+   */
+  setGatewayLimit(perSecond) {
+    call(() => this.#native.setGatewayLimit(perSecond));
+  }
+
   /** `"wrapper"` (current docs, the default) or `"bare"` (older docs) for `GET /faceauth`. */
   setListShape(shape) {
     call(() => this.#native.setListShape(shape));
@@ -148,8 +157,18 @@ class MockServer {
     return call(() => this.#native.requestCount(method, path));
   }
 
+  /** Zeroes the request counts (the per-second ones too) and forgets the recorded requests. */
   resetCounts() {
     call(() => this.#native.resetCounts());
+  }
+
+  /**
+   * `{ second, requests, throttled }` for each whole UTC second (Unix seconds) of the last hour
+   * that had keyed requests (those the daily quota counts), oldest first; `throttled` are the ones
+   * the gateway limit refused.
+   */
+  perSecondCounts() {
+    return call(() => this.#native.perSecondCounts());
   }
 
   /** Every request that arrived, oldest first (the key header redacted). */

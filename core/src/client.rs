@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, Url};
 
 use crate::answer::Answer;
+use crate::budget::{Budget, BudgetFailure};
 use crate::config::{
     self, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT,
 };
 use crate::crypto::{FaceAuthUrlParams, face_auth_url};
 use crate::error::{Error, Result};
-use crate::ratelimit::RateLimiter;
+use crate::models::BudgetStatus;
 use crate::retry::{Replay, next_delay};
 use crate::setters::setters;
 use crate::upload::Upload;
@@ -30,6 +31,9 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     max_retries: Option<u32>,
     rate_limit: Option<Option<f64>>,
+    daily_quota: Option<u64>,
+    budget_url: Option<String>,
+    budget_failure: Option<BudgetFailure>,
     max_upload_bytes: Option<u64>,
     max_response_bytes: Option<u64>,
     ca_cert_pem: Option<Vec<u8>>,
@@ -45,6 +49,9 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_retries", &self.max_retries)
             .field("rate_limit", &self.rate_limit)
+            .field("daily_quota", &self.daily_quota)
+            .field("budget_url", &self.budget_url.as_ref().map(|_| "****"))
+            .field("budget_failure", &self.budget_failure)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("ca_cert_pem", &self.ca_cert_pem.as_ref().map(Vec::len))
@@ -67,6 +74,16 @@ impl ClientBuilder {
         /// Requests per second allowed by the client-side token bucket; `None` turns it off.
         /// Default 5,000 (the documented per-key cap).
         rate_limit(per_second: Option<f64>);
+        /// The key's daily cap: counted per UTC day by the budget store (fleet-wide), else by
+        /// this client. Default none.
+        daily_quota(requests: u64);
+        /// `redis://[user:pass@]host:port[/db]`, `rediss://…`, or a Redis Cluster's node URLs
+        /// comma-separated: every client of the same key and store shares one rate and one
+        /// daily quota. Default `ARGOS_BUDGET_URL`, else none.
+        budget_url(url: impl Into<String>);
+        /// What calls do while the budget store cannot answer in time. Default
+        /// [`BudgetFailure::Local`].
+        budget_failure(mode: BudgetFailure);
         /// Larger face images are refused before upload. Default 10 MiB.
         max_upload_bytes(bytes: u64);
         /// Larger 2xx bodies are refused with `response_too_large`, and reading stops there.
@@ -91,11 +108,17 @@ impl ClientBuilder {
             )?,
             max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
             rate_limit: config::rate_limit(self.rate_limit.unwrap_or(Some(DEFAULT_RATE_LIMIT)))?,
-            max_upload_bytes: config::byte_limit(
+            daily_quota: self
+                .daily_quota
+                .map(|q| config::nonzero("daily_quota", q))
+                .transpose()?,
+            budget_url: config::budget_url(self.budget_url.as_deref())?,
+            budget_failure: self.budget_failure.unwrap_or_default(),
+            max_upload_bytes: config::nonzero(
                 "max_upload_bytes",
                 self.max_upload_bytes.unwrap_or(DEFAULT_MAX_UPLOAD_BYTES),
             )?,
-            max_response_bytes: config::byte_limit(
+            max_response_bytes: config::nonzero(
                 "max_response_bytes",
                 self.max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
@@ -112,7 +135,7 @@ impl ClientBuilder {
         let http = crate::transport::http_client(&config)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                limiter: config.rate_limit.map(RateLimiter::new),
+                budget: Budget::new(&config)?,
                 http,
                 config,
             }),
@@ -121,7 +144,7 @@ impl ClientBuilder {
 }
 
 /// A client of the ARGOS Add-On API. Cheap to clone: clones share the connection pool and the
-/// rate limiter.
+/// budget.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -130,7 +153,7 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     config: Config,
-    limiter: Option<RateLimiter>,
+    budget: Budget,
 }
 
 impl fmt::Debug for Client {
@@ -143,6 +166,9 @@ impl fmt::Debug for Client {
             .field("connect_timeout", &c.connect_timeout)
             .field("max_retries", &c.max_retries)
             .field("rate_limit", &c.rate_limit)
+            .field("daily_quota", &c.daily_quota)
+            .field("budget_url", &c.budget_url)
+            .field("budget_failure", &c.budget_failure)
             .field("max_upload_bytes", &c.max_upload_bytes)
             .field("max_response_bytes", &c.max_response_bytes)
             .field("extra_ca_certs", &c.ca_certs.len())
@@ -179,7 +205,14 @@ impl Client {
         face_auth_url(params, self.config().api_key.expose())
     }
 
-    /// One logical call: rate limit, send, and retry per the policy of `retry.rs`.
+    /// Today's budget as the store (or, without one, this client) counts it; one store round
+    /// trip. A store that cannot answer gives `healthy: false` and this client's own counts.
+    pub async fn budget_status(&self) -> BudgetStatus {
+        self.inner.budget.status().await
+    }
+
+    /// One logical call: each attempt waits for its slot of the budget, then is sent; failures
+    /// are retried per the policy of `retry.rs`.
     pub(crate) async fn execute(
         &self,
         method: Method,
@@ -190,9 +223,8 @@ impl Client {
         let config = &self.inner.config;
         let mut retry = 0;
         loop {
-            if let Some(limiter) = &self.inner.limiter {
-                limiter.acquire().await;
-            }
+            // A call the budget refuses was not sent, so it is not retried either.
+            self.inner.budget.admit(config.timeout).await?;
             let started = Instant::now();
             let outcome = self.attempt(method.clone(), url.clone(), upload).await;
             crate::logging::attempt(&method, url.path(), retry + 1, started.elapsed(), &outcome);
@@ -200,6 +232,7 @@ impl Client {
                 Ok(answer) => return Ok(answer),
                 Err(err) => err,
             };
+            self.inner.budget.observe(&err).await;
             if retry >= config.max_retries {
                 return Err(err);
             }

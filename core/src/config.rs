@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use reqwest::{Certificate, Url};
 
+use crate::budget::{BudgetFailure, StoreUrl};
 use crate::error::{Error, Result};
 
 /// The SDK's `User-Agent` product token.
@@ -30,6 +31,7 @@ pub const MAX_ERROR_READ_BYTES: u64 = 64 * 1024;
 
 pub const ENV_API_KEY: &str = "ARGOS_API_KEY";
 pub const ENV_BASE_URL: &str = "ARGOS_BASE_URL";
+pub const ENV_BUDGET_URL: &str = "ARGOS_BUDGET_URL";
 
 /// An Add-On API key. Its `Debug` prints a mask, and it has no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -77,6 +79,9 @@ pub struct Config {
     pub(crate) connect_timeout: Duration,
     pub(crate) max_retries: u32,
     pub(crate) rate_limit: Option<f64>,
+    pub(crate) daily_quota: Option<u64>,
+    pub(crate) budget_url: Option<StoreUrl>,
+    pub(crate) budget_failure: BudgetFailure,
     pub(crate) max_upload_bytes: u64,
     pub(crate) max_response_bytes: u64,
     /// Trusted beside the system roots.
@@ -103,6 +108,19 @@ impl Config {
 
     pub fn rate_limit(&self) -> Option<f64> {
         self.rate_limit
+    }
+
+    pub fn daily_quota(&self) -> Option<u64> {
+        self.daily_quota
+    }
+
+    /// Whether a budget store is set (its URL may hold a password, so it is not handed out).
+    pub fn has_budget_store(&self) -> bool {
+        self.budget_url.is_some()
+    }
+
+    pub fn budget_failure(&self) -> BudgetFailure {
+        self.budget_failure
     }
 
     pub fn max_upload_bytes(&self) -> u64 {
@@ -165,6 +183,15 @@ pub(crate) fn base_url(given: Option<&str>) -> Result<Url> {
     Ok(url)
 }
 
+/// The URL given, else `ARGOS_BUDGET_URL`, else none.
+pub(crate) fn budget_url(given: Option<&str>) -> Result<Option<StoreUrl>> {
+    let from_env = env_var(ENV_BUDGET_URL);
+    given
+        .or(from_env.as_deref())
+        .map(StoreUrl::parse)
+        .transpose()
+}
+
 /// A timeout: zero would fail every attempt.
 pub(crate) fn positive(name: &str, duration: Duration) -> Result<Duration> {
     if duration.is_zero() {
@@ -187,8 +214,8 @@ pub(crate) fn rate_limit(rate: Option<f64>) -> Result<Option<f64>> {
     }
 }
 
-/// A size limit: zero would refuse everything.
-pub(crate) fn byte_limit(name: &str, bytes: u64) -> Result<u64> {
+/// A limit of zero would refuse everything.
+pub(crate) fn nonzero(name: &str, bytes: u64) -> Result<u64> {
     if bytes == 0 {
         return Err(Error::configuration(format!("{name} must be at least 1")));
     }

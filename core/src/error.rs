@@ -44,6 +44,8 @@ struct Inner {
     kind: ErrorKind,
     message: String,
     details: Option<StatusDetails>,
+    /// The code of an error the SDK decided itself, without an answer (`local_quota`).
+    local_code: Option<&'static str>,
     source: Option<BoxError>,
 }
 
@@ -56,6 +58,7 @@ impl Error {
                 kind,
                 message,
                 details: None,
+                local_code: None,
                 source: None,
             }),
         }
@@ -71,6 +74,49 @@ impl Error {
 
     pub(crate) fn webhook(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Webhook, message.into())
+    }
+
+    /// No slot of the budget within the call's `timeout`: nothing was sent.
+    pub(crate) fn local_rate_limit(wait: Duration, max_wait: Duration) -> Self {
+        let message = format!(
+            "the rate budget has no slot for {:.3} s, longer than this call's timeout ({:.3} s); \
+             nothing was sent",
+            wait.as_secs_f64(),
+            max_wait.as_secs_f64()
+        );
+        Self::local(ErrorKind::RateLimit, "local_rate_limit", message)
+    }
+
+    /// The day's quota is spent (counted by the budget, or said by the API): nothing was sent.
+    pub(crate) fn local_quota(
+        used: u64,
+        quota: Option<u64>,
+        resets_at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let spent = match quota {
+            Some(quota) if used >= quota => format!("all {quota} requests of daily_quota are used"),
+            _ => "the API said the daily quota is used up".to_owned(),
+        };
+        let message = format!(
+            "{spent}; nothing was sent; the quota resets at {}",
+            resets_at.format("%Y-%m-%d %H:%M UTC")
+        );
+        Self::local(ErrorKind::QuotaExceeded, "local_quota", message)
+    }
+
+    /// The budget store could not answer in time under `budget_failure="closed"`.
+    pub(crate) fn budget_unavailable(why: &str) -> Self {
+        let message = format!(
+            "the budget store is unreachable ({why}) and budget_failure is \"closed\"; nothing \
+             was sent"
+        );
+        Self::local(ErrorKind::BudgetUnavailable, "budget_unavailable", message)
+    }
+
+    fn local(kind: ErrorKind, code: &'static str, message: String) -> Self {
+        let mut err = Self::new(kind, message);
+        err.inner.local_code = Some(code);
+        err
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -244,8 +290,13 @@ impl Error {
         self.details().map(|d| d.status)
     }
 
+    /// The API's error code, or the SDK's own for an error it decided without an answer
+    /// (`local_rate_limit`, `local_quota`, `budget_unavailable`).
     pub fn code(&self) -> Option<&str> {
-        self.details()?.code.as_deref()
+        match self.details() {
+            Some(d) => d.code.as_deref(),
+            None => self.inner.local_code,
+        }
     }
 
     pub fn trace_id(&self) -> Option<&str> {
@@ -352,6 +403,9 @@ impl fmt::Debug for Error {
         let mut s = f.debug_struct("Error");
         s.field("kind", &self.inner.kind)
             .field("message", &self.inner.message);
+        if let Some(code) = self.inner.local_code {
+            s.field("code", &code);
+        }
         if let Some(d) = &self.inner.details {
             s.field("details", d);
         }

@@ -69,6 +69,9 @@ error_kinds! {
         "Bad input, caught before any request was sent.";
     Webhook: "WebhookError" < ArgosError + ValueError,
         "A malformed or undecryptable webhook body or encrypted query.";
+    BudgetUnavailable: "BudgetUnavailableError" < ArgosError + ConnectionError,
+        "The budget store (budget_url) did not answer in time and budget_failure is \"closed\"; \
+        nothing was sent.";
     Connection: "APIConnectionError" < ArgosError + ConnectionError,
         "DNS, connect, TLS, reset or a truncated answer; the cause holds the transport reason.";
     Timeout: "APITimeoutError" < Connection + TimeoutError,
@@ -88,9 +91,11 @@ error_kinds! {
     PayloadTooLarge: "PayloadTooLargeError" < Status,
         "413: the request (usually the image) is too large.";
     RateLimit: "RateLimitError" < Status,
-        "429 \"Too Many Requests\": retried automatically; raised when retries ran out.";
+        "429 \"Too Many Requests\", retried automatically and raised when retries ran out; or, \
+        with code local_rate_limit and no status, no slot of the rate budget within the timeout.";
     QuotaExceeded: "QuotaExceededError" < RateLimit,
-        "429 \"Limit Exceeded\": the daily quota is used up (resets 00:00 UTC); never retried.";
+        "429 \"Limit Exceeded\": the daily quota is used up (resets 00:00 UTC), never retried; \
+        or, with code local_quota and no status, daily_quota is spent, and nothing was sent.";
     Server: "ServerError" < Status,
         "5xx without a class of its own.";
     InternalServer: "InternalServerError" < Server,

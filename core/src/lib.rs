@@ -18,6 +18,7 @@
 //! values and run these calls on their host.
 
 mod answer;
+mod budget;
 mod client;
 mod config;
 mod crypto;
@@ -30,7 +31,6 @@ pub mod fuzzing;
 mod logging;
 mod models;
 mod options;
-mod ratelimit;
 mod response;
 mod retry;
 mod setters;
@@ -40,11 +40,13 @@ mod upload;
 mod validate;
 mod webhook;
 
+pub use budget::{BudgetFailure, STORE_TIMEOUT, key_prefix as budget_key_prefix};
 pub use client::{Client, ClientBuilder, FaceAuth};
 pub use config::{
     ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT,
-    ENV_API_KEY, ENV_BASE_URL, MAX_ERROR_READ_BYTES, USER_AGENT, duration_from_secs, int_option,
+    ENV_API_KEY, ENV_BASE_URL, ENV_BUDGET_URL, MAX_ERROR_READ_BYTES, USER_AGENT,
+    duration_from_secs, int_option,
 };
 pub use crypto::{
     FACE_AUTH_PAGE, FaceAuthUrlParams, decrypt_query, decrypt_text, encrypt_query, encrypt_text,
@@ -57,8 +59,8 @@ pub use logging::{
     ENV_LOG, ExtraLayer, TARGET as LOG_TARGET, init_with_layer as init_logging_with_layer,
 };
 pub use models::{
-    APPROVED, FaceAuthPage, FaceAuthRecord, FaceAuthResult, FaceAuthWebhook, NextKey, Policy,
-    Score, WebhookReference, parse_time,
+    APPROVED, BudgetStatus, FaceAuthPage, FaceAuthRecord, FaceAuthResult, FaceAuthWebhook, NextKey,
+    Policy, Score, WebhookReference, parse_time,
 };
 pub use options::{CLIENT_OPTIONS, ClientOption, Host, OptionError, OptionType, OptionValue};
 pub use retry::MAX_RETRY_AFTER;

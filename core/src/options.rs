@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::budget::BudgetFailure;
 use crate::client::ClientBuilder;
 use crate::error::{Error, Result};
 
@@ -50,6 +51,16 @@ pub enum OptionType {
     Rate(fn(ClientBuilder, Option<f64>) -> ClientBuilder),
     /// PEM text, PEM bytes, or the path of a PEM file; Python's `None` means none.
     Pem(fn(ClientBuilder, Vec<u8>) -> ClientBuilder),
+    /// A whole number of at least `min`, or `None` / `null` for none.
+    OptionalCount {
+        min: i64,
+        set: fn(ClientBuilder, u64) -> ClientBuilder,
+    },
+    /// One of `names`; Python's `None` leaves the default, the first name.
+    Choice {
+        names: &'static [&'static str],
+        set: fn(ClientBuilder, &str) -> Result<ClientBuilder>,
+    },
 }
 
 /// One client option.
@@ -140,6 +151,33 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         python_default: "DEFAULT_MAX_RESPONSE_BYTES",
         doc: "Larger successful answers are refused (code response_too_large). Default 32 MiB.",
     },
+    ClientOption {
+        name: "daily_quota",
+        js_name: "dailyQuota",
+        ty: OptionType::OptionalCount {
+            min: 1,
+            set: ClientBuilder::daily_quota,
+        },
+        python_default: "None",
+        doc: "The key's daily cap, counted per UTC day fleet-wide with a budget store, else per client. Default none.",
+    },
+    ClientOption {
+        name: "budget_url",
+        js_name: "budgetUrl",
+        ty: OptionType::Text(|b, url| b.budget_url(url)),
+        python_default: "None",
+        doc: "redis:// or rediss:// URL (a Redis Cluster: node URLs, comma-separated) of the budget shared by every client of this key; defaults to $ARGOS_BUDGET_URL, else none.",
+    },
+    ClientOption {
+        name: "budget_failure",
+        js_name: "budgetFailure",
+        ty: OptionType::Choice {
+            names: &BudgetFailure::NAMES,
+            set: |b, name| Ok(b.budget_failure(BudgetFailure::parse(name)?)),
+        },
+        python_default: "None",
+        doc: "When the budget store cannot answer in time: \"local\" (default) uses this process's own budget, \"open\" sends without one, \"closed\" raises BudgetUnavailableError.",
+    },
 ];
 
 /// Why [`ClientBuilder::set`] refused a value.
@@ -206,8 +244,13 @@ impl ClientBuilder {
         // Python's None (every keyword's default) leaves a text or PEM option to its environment
         // variable or default; Node leaves an option out with `undefined`, and `null` is not
         // text. Null turns the rate limit off in both; a duration or a count has no "none".
-        let unset =
-            host == Host::Python && matches!(option.ty, OptionType::Text(_) | OptionType::Pem(_));
+        let unset = match option.ty {
+            OptionType::Text(_) | OptionType::Pem(_) | OptionType::Choice { .. } => {
+                host == Host::Python
+            }
+            OptionType::OptionalCount { .. } => true,
+            _ => false,
+        };
         Ok(match (option.ty, value) {
             (_, OptionValue::Null) if unset => self,
             (OptionType::Text(set), OptionValue::Text(text)) => set(self, text),
@@ -216,7 +259,7 @@ impl ClientBuilder {
                 let amount = number(&value).ok_or_else(|| wrong("a number", &value))?;
                 set(self, duration(host, name, amount)?)
             }
-            (OptionType::Count { min, set }, value) => {
+            (OptionType::Count { min, set } | OptionType::OptionalCount { min, set }, value) => {
                 let expected = match host {
                     Host::Python => "an integer",
                     Host::Node => "a number",
@@ -224,6 +267,8 @@ impl ClientBuilder {
                 let whole = whole(host, name, &value).ok_or_else(|| wrong(expected, &value))?;
                 set(self, crate::config::int_option(name, whole?, min)?)
             }
+            (OptionType::Choice { set, .. }, OptionValue::Text(text)) => set(self, &text)?,
+            (OptionType::Choice { .. }, value) => return Err(wrong("a string", &value)),
             (OptionType::Rate(set), OptionValue::Null) => set(self, None),
             (OptionType::Rate(set), value) => set(
                 self,
@@ -568,12 +613,14 @@ mod tests {
         assert_eq!(
             invalid(PY, "apiKey", text("k")),
             "Client() has no option \"apiKey\"; known: api_key, base_url, timeout, \
-             connect_timeout, max_retries, ca_cert, rate_limit, max_upload_bytes, max_response_bytes"
+             connect_timeout, max_retries, ca_cert, rate_limit, max_upload_bytes, max_response_bytes, \
+             daily_quota, budget_url, budget_failure"
         );
         assert_eq!(
             invalid(JS, "api_key", text("k")),
             "new Client() has no option \"api_key\"; known: apiKey, baseUrl, timeout, \
-             connectTimeout, maxRetries, caCert, rateLimit, maxUploadBytes, maxResponseBytes"
+             connectTimeout, maxRetries, caCert, rateLimit, maxUploadBytes, maxResponseBytes, \
+             dailyQuota, budgetUrl, budgetFailure"
         );
     }
 }

@@ -123,6 +123,24 @@ macro_rules! for_each_model {
                 /// The decrypted JSON body.
                 raw: Value,
             }
+
+            /// The budget of this client's key today, as the budget store (or, without one, this
+            /// client) counts it.
+            BudgetStatus {
+                /// Requests per second shared by every client of the key; none when unlimited.
+                rate_limit: Option<f64>,
+                daily_quota: Option<u64>,
+                /// Requests sent since 00:00 UTC.
+                used_today: u64,
+                /// None without a daily_quota; 0 once the API said the day is spent.
+                remaining_today: Option<u64>,
+                /// The next 00:00 UTC.
+                resets_at: DateTime<Utc>,
+                /// `"redis"` or `"local"`.
+                store: String,
+                /// False when the store did not answer in time; the counts are then this client's.
+                healthy: bool,
+            }
         }
     };
 }
@@ -174,7 +192,8 @@ mod tests {
                 "FaceAuthRecord",
                 "FaceAuthPage",
                 "WebhookReference",
-                "FaceAuthWebhook"
+                "FaceAuthWebhook",
+                "BudgetStatus"
             ]
         );
         let record = model("FaceAuthRecord");

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use argos_addon::{Client, Error, ErrorKind};
+use argos_addon::{BudgetFailure, Client, Error, ErrorKind};
 use argos_addon_mock::{Fault, MockOptions};
 use common::*;
 
@@ -154,6 +154,21 @@ async fn the_key_never_leaks() {
     assert_clean(
         "tls",
         &untrusted.face_auth().get("a").await.unwrap_err(),
+        &mut seen,
+    );
+
+    // Nothing listens on port 1; the store URL's password must not leak either.
+    let unbudgeted = Client::builder()
+        .api_key(SENTINEL)
+        .base_url(mock.base_url())
+        .ca_cert_pem(mock.ca_cert_pem())
+        .budget_url(format!("redis://user:{SENTINEL}@127.0.0.1:1"))
+        .budget_failure(BudgetFailure::Closed)
+        .build()
+        .unwrap();
+    assert_clean(
+        "budget store",
+        &unbudgeted.face_auth().get("a").await.unwrap_err(),
         &mut seen,
     );
 

@@ -1,7 +1,7 @@
-//! The gateway's admission checks (key, IP deny, body limit, throttling, daily quota) and
-//! the refusals they answer with.
+//! The gateway's admission checks (key, IP deny, body limit, throttling, gateway limit, daily
+//! quota) and the refusals they answer with.
 
-use hyper::header::{HeaderMap, HeaderValue};
+use hyper::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use serde_json::json;
 
@@ -16,6 +16,8 @@ pub(crate) enum Refusal {
     Denied,
     TooLarge,
     Throttled,
+    /// Over the gateway limit of its one-second window.
+    WindowFull,
     QuotaExceeded,
 }
 
@@ -28,6 +30,7 @@ pub(crate) fn admit(shared: &Shared, headers: &HeaderMap, too_large: bool) -> Re
     let mut state = shared.lock();
     // The usage plan counts every request with a valid key, even ones refused later.
     let within_quota = state.quota.count();
+    let within_window = state.seconds.arrive();
     if state.deny {
         Err(Refusal::Denied)
     } else if too_large {
@@ -38,6 +41,9 @@ pub(crate) fn admit(shared: &Shared, headers: &HeaderMap, too_large: bool) -> Re
         .is_some_and(|bucket| !bucket.try_take())
     {
         Err(Refusal::Throttled)
+    } else if !within_window {
+        state.seconds.throttle();
+        Err(Refusal::WindowFull)
     } else if !within_quota {
         Err(Refusal::QuotaExceeded)
     } else {
@@ -63,7 +69,7 @@ impl Refusal {
                 "User is not authorized to access this resource with an explicit deny",
             ),
             Refusal::TooLarge => (S::PAYLOAD_TOO_LARGE, None, "Request Entity Too Large"),
-            Refusal::Throttled => (
+            Refusal::Throttled | Refusal::WindowFull => (
                 S::TOO_MANY_REQUESTS,
                 Some("TooManyRequestsException"),
                 "Too Many Requests",
@@ -80,9 +86,15 @@ impl Refusal {
             _ => "message",
         };
         let body = json!({ key: message });
-        match error_type {
+        let mut response = match error_type {
             Some(error_type) => response::gateway_error(status, error_type, &body),
             None => response::json(status, &body),
+        };
+        if self == Refusal::WindowFull {
+            // Windows are whole seconds, so the next one always opens within a second.
+            let next_window = HeaderValue::from_static("1");
+            response.headers_mut().insert(RETRY_AFTER, next_window);
         }
+        response
     }
 }

@@ -4,6 +4,7 @@ use crate::fault::Fault;
 use crate::limits::{DailyQuota, TokenBucket};
 use crate::recorded::RecordedRequest;
 use crate::records::{FaceAuthRecord, SeedRecord};
+use crate::seconds::SecondCount;
 use crate::server::MockServer;
 use crate::shapes::{ImageEncoding, ListShape};
 use crate::state::{Submission, count_key};
@@ -87,6 +88,15 @@ impl MockServer {
         self.shared.lock().bucket = rate.map(TokenBucket::new);
     }
 
+    /// Replaces the gateway limit (`None` = off, see [`MockOptions::gateway_limit`]), which
+    /// starts counting the current second afresh; the [per-second counts](Self::per_second_counts)
+    /// are kept.
+    ///
+    /// [`MockOptions::gateway_limit`]: crate::MockOptions::gateway_limit
+    pub fn set_gateway_limit(&self, per_second: Option<u64>) {
+        self.shared.lock().seconds.set_limit(per_second);
+    }
+
     /// How many requests arrived for `method` (any case) and `path` relative to
     /// `/v3`, e.g. `("POST", "/faceauth")`, whatever their outcome.
     pub fn request_count(&self, method: &str, path: &str) -> u64 {
@@ -107,11 +117,20 @@ impl MockServer {
         self.shared.lock().bench = on;
     }
 
-    /// Zeroes all counts and forgets the recorded requests.
+    /// Zeroes all counts (the per-second ones too) and forgets the recorded requests.
     pub fn reset_counts(&self) {
         let mut state = self.shared.lock();
         state.counts.clear();
         state.requests.clear();
+        state.seconds.clear();
+    }
+
+    /// How many requests reached the usage plan (those with the right key, which the daily quota
+    /// counts) in each whole UTC second, and how many of them the gateway limit refused: the
+    /// seconds of the last hour that had any, oldest first, since start (or the last
+    /// [`reset_counts`](Self::reset_counts)).
+    pub fn per_second_counts(&self) -> Vec<SecondCount> {
+        self.shared.lock().seconds.counts()
     }
 
     /// Every request that arrived since start (or the last [`reset_counts`](Self::reset_counts)),

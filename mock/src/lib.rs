@@ -4,8 +4,9 @@
 //! `GET /v3/faceauth/image` over TLS on `127.0.0.1`, signed by a throw-away CA
 //! whose PEM is available from [`MockServer::ca_cert_pem`]. Besides the routes it
 //! imitates the API Gateway in front of the real service (key check, IP deny,
-//! body limit, throttling, daily quota) and lets tests inject faults, force
-//! verdicts and inspect every request that arrived. Bench mode
+//! body limit, throttling, an optional per-second gateway limit, daily quota) and
+//! lets tests inject faults, force verdicts and inspect every request that arrived
+//! and how many came in each second. Bench mode
 //! ([`MockServer::set_bench`]) serves benchmarks of clients instead.
 //!
 //! ```no_run
@@ -37,6 +38,7 @@ mod recorded;
 mod records;
 mod response;
 mod routes;
+mod seconds;
 mod server;
 mod shapes;
 mod state;
@@ -50,6 +52,7 @@ pub use options::{
 };
 pub use recorded::{FormPart, RecordedRequest};
 pub use records::{FaceAuthRecord, SeedRecord};
+pub use seconds::SecondCount;
 pub use server::MockServer;
 pub use shapes::{ImageEncoding, ListShape};
 pub use verdict::ForcedVerdict;

@@ -27,6 +27,10 @@ pub struct MockOptions {
     /// Requests per UTC day that may pass the key check before `429 Limit Exceeded`;
     /// `None` disables the quota.
     pub daily_quota: Option<u64>,
+    /// Requests per whole UTC second (a fixed window) beyond which a second's further requests
+    /// get `429 Too Many Requests` with `Retry-After: 1`, as a strict gateway answers; `None`
+    /// (the default) leaves it off. It applies on top of `rate_limit`.
+    pub gateway_limit: Option<u64>,
     /// The project's `faceSimilarity_threshold`: generated scores for mismatching
     /// selfies stay below it.
     pub similarity_threshold: f64,
@@ -35,7 +39,7 @@ pub struct MockOptions {
 impl Default for MockOptions {
     /// Ephemeral port, random credentials, 10 MiB bodies, 5,000 req/s, 500,000 requests a
     /// day and a similarity threshold of 85 (the `DEFAULT_*` constants), as documented for
-    /// the real API.
+    /// the real API; no gateway limit.
     fn default() -> Self {
         Self {
             port: 0,
@@ -44,6 +48,7 @@ impl Default for MockOptions {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_limit: Some(DEFAULT_RATE_LIMIT),
             daily_quota: Some(DEFAULT_DAILY_QUOTA),
+            gateway_limit: None,
             similarity_threshold: DEFAULT_SIMILARITY_THRESHOLD,
         }
     }

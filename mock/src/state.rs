@@ -12,6 +12,7 @@ use crate::limits::{DailyQuota, TokenBucket};
 use crate::options::MockOptions;
 use crate::recorded::RecordedRequest;
 use crate::records::{FaceAuthRecord, truncate_to_millis};
+use crate::seconds::SecondWindows;
 use crate::shapes::{ImageEncoding, ListShape};
 use crate::verdict::ForcedVerdict;
 
@@ -46,6 +47,7 @@ pub(crate) struct State {
     pub image_encoding: ImageEncoding,
     pub bucket: Option<TokenBucket>,
     pub quota: DailyQuota,
+    pub seconds: SecondWindows,
     /// Whether requests go to [`bench`](crate::bench) instead of the gateway and its routes:
     /// see [`MockServer::set_bench`](crate::MockServer::set_bench).
     pub bench: bool,
@@ -107,6 +109,7 @@ impl Shared {
             image_encoding: ImageEncoding::default(),
             bucket: opts.rate_limit.map(TokenBucket::new),
             quota: DailyQuota::new(opts.daily_quota),
+            seconds: SecondWindows::new(opts.gateway_limit),
             bench: false,
             last_create_time: None,
         };

@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional, Union
 from . import _native
 from ._client import AsyncClient, AsyncFaceAuth, Client, DateLike, FaceAuth, FaceImage
 from ._native import (
+    BudgetStatus,
     FaceAuthPage,
     FaceAuthRecord,
     FaceAuthResult,
@@ -39,6 +40,7 @@ __all__ = [
     "FaceAuthPage",
     "FaceAuthWebhook",
     "WebhookReference",
+    "BudgetStatus",
     "encrypt_query",
     "decrypt_query",
     "parse_webhook",

@@ -29,7 +29,7 @@ from . import (
     decrypt_query,
     parse_webhook,
 )
-from ._client import DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT
+from ._client import DEFAULT_PAGE_SIZE, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT
 
 # Most specific first: the first class the error is an instance of decides the code.
 EXIT_CODES: List[Tuple[Type[ArgosError], int]] = [
@@ -79,7 +79,15 @@ def _print(args: argparse.Namespace, value: Any, rows: Optional[Callable[[], Ite
 
 
 def _client(args: argparse.Namespace) -> Client:
-    return Client(api_key=args.api_key, base_url=args.base_url, timeout=args.timeout, ca_cert=args.ca_cert)
+    return Client(
+        api_key=args.api_key,
+        base_url=args.base_url,
+        timeout=args.timeout,
+        ca_cert=args.ca_cert,
+        rate_limit=args.rate_limit,
+        daily_quota=args.daily_quota,
+        budget_url=args.budget_url,
+    )
 
 
 def cmd_submit(args: argparse.Namespace) -> None:
@@ -129,6 +137,41 @@ def cmd_url(args: argparse.Namespace) -> None:
     _print(args, {"url": url} if args.json else url)
 
 
+def _shown(value: Any) -> str:
+    """A budget value as the listing shows it: true/false, none, whole numbers without ``.0``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(_plain(value))
+
+
+def cmd_budget(args: argparse.Namespace) -> None:
+    status = _client(args).budget_status().to_dict()
+    if args.json:
+        _print(args, status)
+    else:
+        _print(args, status, lambda: [(key, _shown(value)) for key, value in status.items()])
+    if not status["healthy"]:
+        print(
+            "argos-addon: warning: the budget store could not be reached in time (healthy false); the "
+            "counts shown are this process's own",
+            file=sys.stderr,
+        )
+
+
+def _rate(text: str) -> Optional[float]:
+    """``--rate-limit``: requests per second, or ``none`` for no limit."""
+    if text.strip().lower() in ("none", "off"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or 'none': {text!r}") from None
+
+
 def _key(args: argparse.Namespace) -> str:
     key = args.api_key or os.environ.get("ARGOS_API_KEY")
     if not key:
@@ -170,6 +213,21 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per attempt (default {DEFAULT_TIMEOUT:g})"
     )
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    budget = common.add_argument_group("fleet budget")
+    budget.add_argument(
+        "--budget-url",
+        metavar="URL",
+        help="redis:// or rediss:// URL (a Redis Cluster: node URLs, comma-separated) of the budget shared "
+        "by every client of the key (default: $ARGOS_BUDGET_URL, else none)",
+    )
+    budget.add_argument("--daily-quota", type=int, metavar="N", help="the key's daily cap (default: none)")
+    budget.add_argument(
+        "--rate-limit",
+        type=_rate,
+        default=DEFAULT_RATE_LIMIT,
+        metavar="PER_SECOND",
+        help=f"requests per second, shared by the fleet with a budget URL, or none (default {DEFAULT_RATE_LIMIT:g})",
+    )
 
     parser = argparse.ArgumentParser(
         prog="argos-addon",
@@ -210,6 +268,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--token")
     command("decrypt", cmd_decrypt, "decrypt an encrypted query value").add_argument("ciphertext")
     command("webhook", cmd_webhook, "parse a faceAuth webhook body").add_argument("file", help="file, or - for stdin")
+    command("budget", cmd_budget, "show today's budget of the key: the fleet's, from the budget store, else this client's")
     sub = command("mock", cmd_mock, "run the mock ARGOS server until Ctrl-C or stdin closes")
     sub.add_argument("--port", type=int, default=0)
     sub.add_argument("--ca-out", help="write the CA certificate here")

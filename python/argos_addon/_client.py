@@ -9,6 +9,7 @@ import sys
 import types
 from typing import (
     IO,
+    Literal,
     TYPE_CHECKING,
     Any,
     AsyncIterator,
@@ -26,7 +27,7 @@ from typing import (
 
 from . import _native
 from ._bridge import start
-from ._native import FaceAuthPage, FaceAuthRecord, FaceAuthResult
+from ._native import BudgetStatus, FaceAuthPage, FaceAuthRecord, FaceAuthResult
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -297,6 +298,9 @@ class _BaseClient:
         rate_limit: Optional[float] = DEFAULT_RATE_LIMIT,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        daily_quota: Optional[int] = None,
+        budget_url: Optional[str] = None,
+        budget_failure: Optional[Literal["local", "open", "closed"]] = None,
     ) -> None:
         """The client options (README, "Options and environment"). A bad value raises
         :class:`~argos_addon.ConfigurationError` here, before any I/O (a wrong type, ``TypeError``).
@@ -312,6 +316,13 @@ class _BaseClient:
         - ``max_upload_bytes``: Larger face images are refused before upload. Default 10 MiB.
         - ``max_response_bytes``: Larger successful answers are refused (code response_too_large).
           Default 32 MiB.
+        - ``daily_quota``: The key's daily cap, counted per UTC day fleet-wide with a budget store,
+          else per client. Default none.
+        - ``budget_url``: redis:// or rediss:// URL (a Redis Cluster: node URLs, comma-separated) of
+          the budget shared by every client of this key; defaults to $ARGOS_BUDGET_URL, else none.
+        - ``budget_failure``: When the budget store cannot answer in time: "local" (default) uses
+          this process's own budget, "open" sends without one, "closed" raises
+          BudgetUnavailableError.
         """
         self._open(
             {
@@ -324,6 +335,9 @@ class _BaseClient:
                 "rate_limit": rate_limit,
                 "max_upload_bytes": max_upload_bytes,
                 "max_response_bytes": max_response_bytes,
+                "daily_quota": daily_quota,
+                "budget_url": budget_url,
+                "budget_failure": budget_failure,
             }
         )
     # </surface:client-options>
@@ -368,6 +382,11 @@ class Client(_BaseClient, _ClosedOnExit):
     def face_auth(self) -> FaceAuth:
         return FaceAuth(self._native)
 
+    def budget_status(self) -> BudgetStatus:
+        """Today's budget of this key: the fleet's, from the budget store (one round trip), else
+        this client's own."""
+        return self._native.budget_status()
+
     def close(self) -> None:
         """Close the connection pool; later calls raise :class:`~argos_addon.APIConnectionError`."""
         self._native.close()
@@ -385,6 +404,11 @@ class AsyncClient(_BaseClient):
     @functools.cached_property
     def face_auth(self) -> AsyncFaceAuth:
         return AsyncFaceAuth(self._native)
+
+    async def budget_status(self) -> BudgetStatus:
+        """Today's budget of this key: the fleet's, from the budget store (one round trip), else
+        this client's own."""
+        return cast(BudgetStatus, await start(self._native.budget_status))
 
     async def aclose(self) -> None:
         """Close the connection pool; later calls raise :class:`~argos_addon.APIConnectionError`."""

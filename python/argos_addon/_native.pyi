@@ -148,6 +148,32 @@ class FaceAuthWebhook:
         """The decrypted JSON body."""
     def to_dict(self) -> Dict[str, Any]: ...
 
+class BudgetStatus:
+    """The budget of this client's key today, as the budget store (or, without one, this client)
+    counts it.
+    """
+    @property
+    def rate_limit(self) -> Optional[float]:
+        """Requests per second shared by every client of the key; none when unlimited."""
+    @property
+    def daily_quota(self) -> Optional[int]: ...
+    @property
+    def used_today(self) -> int:
+        """Requests sent since 00:00 UTC."""
+    @property
+    def remaining_today(self) -> Optional[int]:
+        """None without a daily_quota; 0 once the API said the day is spent."""
+    @property
+    def resets_at(self) -> datetime.datetime:
+        """The next 00:00 UTC."""
+    @property
+    def store(self) -> str:
+        """`"redis"` or `"local"`."""
+    @property
+    def healthy(self) -> bool:
+        """False when the store did not answer in time; the counts are then this client's."""
+    def to_dict(self) -> Dict[str, Any]: ...
+
 # </surface:models>
 
 _Image = Union[str, bytes]
@@ -187,12 +213,14 @@ class NativeClient:
     def pager(self, start_date: Optional[str], end_date: Optional[str], page_size: int) -> NativePager: ...
     def image(self, auth_id: str, to: Optional[_Target] = None) -> bytes: ...
     def delete(self, auth_id: str, to: Optional[_Target] = None) -> None: ...
+    def budget_status(self, to: Optional[_Target] = None) -> BudgetStatus: ...
     def face_auth_url(
         self, project_id: str, submission_id: str, fields: _UserFields, token: Optional[str]
     ) -> str: ...
 
 class NativeMock:
-    # The defaults of port, max_body_bytes, rate_limit, daily_quota and similarity_threshold.
+    # The defaults of port, max_body_bytes, rate_limit, daily_quota, gateway_limit and
+    # similarity_threshold.
     DEFAULTS: ClassVar[Dict[str, Any]]
     def __init__(
         self,
@@ -203,6 +231,7 @@ class NativeMock:
         max_body_bytes: int,
         rate_limit: Optional[float],
         daily_quota: Optional[int],
+        gateway_limit: Optional[int],
         similarity_threshold: float,
     ) -> None: ...
     @property
@@ -236,9 +265,11 @@ class NativeMock:
     def set_image_encoding(self, encoding: str) -> None: ...
     def set_daily_quota(self, quota: Optional[int]) -> None: ...
     def set_rate_limit(self, rate: Optional[float]) -> None: ...
+    def set_gateway_limit(self, per_second: Optional[int]) -> None: ...
     def request_count(self, method: str, path: str) -> int: ...
     def total_requests(self) -> int: ...
     def reset_counts(self) -> None: ...
+    def per_second_counts(self) -> List[Dict[str, int]]: ...
     def requests(self) -> List[Dict[str, Any]]: ...
     def stop(self) -> None: ...
 

@@ -35,7 +35,8 @@ class APIStatusError(ArgosError):
     """An answer the SDK cannot use that no narrower class describes: a non-2xx status, a redirect,
     a 2xx that is unreadable or over the response limit, or a 200 to get without the record."""
 
-    status_code: int
+    #: None for an error the SDK decided without an answer (code ``local_rate_limit``, ``local_quota``).
+    status_code: Optional[int]
     code: Optional[str]
     trace_id: Optional[str]
     request_id: Optional[str]
@@ -47,7 +48,7 @@ class APIStatusError(ArgosError):
         text: str,
         *,
         message: Optional[str] = None,
-        status_code: int = 0,
+        status_code: Optional[int] = 0,
         code: Optional[str] = None,
         trace_id: Optional[str] = None,
         request_id: Optional[str] = None,
@@ -76,6 +77,12 @@ class ValidationError(ArgosError, ValueError):
 
 class WebhookError(ArgosError, ValueError):
     """A malformed or undecryptable webhook body or encrypted query."""
+
+
+class BudgetUnavailableError(ArgosError, ConnectionError):
+    """The budget store (budget_url) did not answer in time and budget_failure is "closed";
+    nothing was sent.
+    """
 
 
 class APIConnectionError(ArgosError, ConnectionError):
@@ -107,11 +114,15 @@ class PayloadTooLargeError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429 "Too Many Requests": retried automatically; raised when retries ran out."""
+    """429 "Too Many Requests", retried automatically and raised when retries ran out; or, with
+    code local_rate_limit and no status, no slot of the rate budget within the timeout.
+    """
 
 
 class QuotaExceededError(RateLimitError):
-    """429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC); never retried."""
+    """429 "Limit Exceeded": the daily quota is used up (resets 00:00 UTC), never retried; or,
+    with code local_quota and no status, daily_quota is spent, and nothing was sent.
+    """
 
 
 class ServerError(APIStatusError):
@@ -131,6 +142,7 @@ __all__ = [
     "ConfigurationError",
     "ValidationError",
     "WebhookError",
+    "BudgetUnavailableError",
     "APIConnectionError",
     "APITimeoutError",
     "APIStatusError",

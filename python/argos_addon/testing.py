@@ -62,7 +62,8 @@ class MockServer(_ClosedOnExit):
 
     It has its own CA (``ca_cert_pem``), Add-On key (``api_key``) and project id, serves the four
     Add-On endpoints, and reproduces the gateway (403 Forbidden / explicit deny, 413, 429 rate
-    and daily quota). Faults apply to the next ``times`` requests matching ``method``/``path``
+    and daily quota, and with ``gateway_limit`` a strict per-second limit that answers 429 with
+    ``Retry-After``). Faults apply to the next ``times`` requests matching ``method``/``path``
     (a path relative to ``/v3``, e.g. ``"/faceauth"``; ``None`` matches any).
     """
 
@@ -75,6 +76,7 @@ class MockServer(_ClosedOnExit):
         max_body_bytes: int = _DEFAULTS["max_body_bytes"],
         rate_limit: Optional[float] = _DEFAULTS["rate_limit"],
         daily_quota: Optional[int] = _DEFAULTS["daily_quota"],
+        gateway_limit: Optional[int] = _DEFAULTS["gateway_limit"],
         similarity_threshold: float = _DEFAULTS["similarity_threshold"],
     ) -> None:
         self._native = _native.NativeMock(
@@ -84,6 +86,7 @@ class MockServer(_ClosedOnExit):
             max_body_bytes=max_body_bytes,
             rate_limit=rate_limit,
             daily_quota=daily_quota,
+            gateway_limit=gateway_limit,
             similarity_threshold=similarity_threshold,
         )
 
@@ -179,6 +182,12 @@ class MockServer(_ClosedOnExit):
     def set_rate_limit(self, per_second: Optional[float]) -> None:
         self._native.set_rate_limit(per_second)
 
+    def set_gateway_limit(self, per_second: Optional[int]) -> None:
+        """Let at most ``per_second`` keyed requests through in each whole UTC second, then 429
+        "Too Many Requests" with ``Retry-After: 1`` for the rest of it; ``None`` = off. The
+        current second is counted afresh; :meth:`per_second_counts` is kept."""
+        self._native.set_gateway_limit(per_second)
+
     def set_list_shape(self, shape: str) -> None:
         """``"wrapper"`` (current docs, default) or ``"bare"`` (older docs) for ``GET /faceauth``."""
         self._native.set_list_shape(shape)
@@ -199,7 +208,14 @@ class MockServer(_ClosedOnExit):
         return self._native.request_count(method, path)
 
     def reset_counts(self) -> None:
+        """Zero the request counts (the per-second ones too) and forget the recorded requests."""
         self._native.reset_counts()
+
+    def per_second_counts(self) -> List[Dict[str, int]]:
+        """``{"second": unix seconds, "requests": ..., "throttled": ...}`` for each whole UTC second
+        of the last hour that had keyed requests (those the daily quota counts), oldest first;
+        ``throttled`` are the ones the gateway limit refused."""
+        return self._native.per_second_counts()
 
     def requests(self) -> List[Dict[str, Any]]:
         """Every request that arrived, oldest first (the key header redacted)."""

@@ -93,6 +93,9 @@ test('new Client() options', () =>
       rateLimit: [any(), undefined],
       maxUploadBytes: [any(), 1024],
       maxResponseBytes: [any(), 1024],
+      dailyQuota: [any(), undefined],
+      budgetUrl: [any(fc.constant('redis://127.0.0.1:1')), undefined],
+      budgetFailure: [any(fc.constantFrom('local', 'open', 'closed')), undefined],
     }),
     (options) => new Client(options),
     { numRuns: 80 },
@@ -158,7 +161,7 @@ test('MockServer.start() options', () =>
     oneBad({
       // Only ports that cannot be bound: a valid one would start a server there.
       port: [fc.oneof(fc.integer({ min: 65536 }), fc.integer({ max: -1 }), fc.double({ noInteger: true }), wrong), undefined],
-      ...optional('apiKey', 'projectId', 'maxBodyBytes', 'rateLimit', 'dailyQuota', 'similarityThreshold'),
+      ...optional('apiKey', 'projectId', 'maxBodyBytes', 'rateLimit', 'dailyQuota', 'similarityThreshold', 'gatewayLimit'),
     }),
     async (options) => (await MockServer.start(options)).stop(),
     { numRuns: 60 },
@@ -188,6 +191,7 @@ const MOCK_METHODS = {
   setDeny: [{ deny: [any(fc.boolean()), false] }, (p) => poked.setDeny(p.deny)],
   setDailyQuota: [{ quota: [any(), null] }, (p) => poked.setDailyQuota(p.quota)],
   setRateLimit: [{ rate: [any(), null] }, (p) => poked.setRateLimit(p.rate)],
+  setGatewayLimit: [{ perSecond: [any(), null] }, (p) => poked.setGatewayLimit(p.perSecond)],
   setListShape: [{ shape: [any(fc.constantFrom('wrapper', 'bare')), 'wrapper'] }, (p) => poked.setListShape(p.shape)],
   setImageEncoding: [{ encoding: [any(fc.constantFrom('raw', 'json')), 'raw'] }, (p) => poked.setImageEncoding(p.encoding)],
   requestCount: [{ method: [any(), 'GET'], path: [any(), '/faceauth'] }, (p) => poked.requestCount(p.method, p.path)],

@@ -19,7 +19,9 @@ test('every result object has the declared keys in order', async (t) => {
   const record = await client.faceAuth.get(result.authenticationId);
   const page = await client.faceAuth.listPage({ count: 1 });
   const webhook = parseWebhook(vectors('webhooks.json').cases[0].body);
+  const status = await client.budgetStatus();
   const seen = {
+    BudgetStatus: status,
     FaceAuthResult: result,
     Score: result.score,
     FaceAuthRecord: record,

@@ -7,6 +7,7 @@ import {
   APITimeoutError,
   ArgosError,
   BadRequestError,
+  BudgetUnavailableError,
   Client,
   ConfigurationError,
   decryptQuery,
@@ -16,6 +17,7 @@ import {
   QuotaExceededError,
   RateLimitError,
   VERSION,
+  type BudgetStatus,
   type ClientOptions,
   type FaceAuthPage,
   type FaceAuthRecord,
@@ -24,7 +26,7 @@ import {
   type Policy,
   type Score,
 } from 'argos-addon';
-import { MockServer, type RecordedRequest } from 'argos-addon/testing';
+import { MockServer, type RecordedRequest, type SecondCount } from 'argos-addon/testing';
 
 const version: string = VERSION;
 
@@ -122,10 +124,65 @@ try {
     const fields: [string, string | null, string | null] = [base.name, base.requestId, base.traceId];
   }
 }
+// The fleet budget: its options, budgetStatus() and BudgetUnavailableError.
+const budgetOptions: ClientOptions = {
+  apiKey: 'k',
+  budgetUrl: 'redis://127.0.0.1:6379,redis://127.0.0.1:6380',
+  dailyQuota: 200_000,
+  budgetFailure: 'closed',
+};
+new Client(budgetOptions);
+new Client({ dailyQuota: null, budgetFailure: 'local' });
+new Client({ budgetFailure: 'open', rateLimit: 100 });
+// @ts-expect-error only 'local', 'open' or 'closed'
+new Client({ budgetFailure: 'sometimes' });
+// @ts-expect-error the quota is a number
+new Client({ dailyQuota: '200000' });
+// @ts-expect-error one URL string (a cluster's nodes comma-separated), not a list
+new Client({ budgetUrl: ['redis://a:1', 'redis://b:2'] });
+// @ts-expect-error budgetFailure is spelt in camelCase in Node
+new Client({ budget_failure: 'closed' });
+const failureMode: 'local' | 'open' | 'closed' | undefined = budgetOptions.budgetFailure;
+
+const budgetPromise: Promise<BudgetStatus> = client.budgetStatus();
+const budget: BudgetStatus = await budgetPromise;
+const fleetRate: number | null = budget.rateLimit;
+const dailyCap: number | null = budget.dailyQuota;
+const usedToday: number = budget.usedToday;
+const remainingToday: number | null = budget.remainingToday;
+const resetsAt: Date = budget.resetsAt;
+const resetsAtMs: number = budget.resetsAt.getTime();
+const storeKind: string = budget.store;
+const healthy: boolean = budget.healthy;
+// @ts-expect-error usedToday is always a number
+const usedOrNull: null = budget.usedToday;
+// @ts-expect-error remainingToday may be null (no dailyQuota)
+const remainingNumber: number = budget.remainingToday;
+// @ts-expect-error resetsAt is a Date, not an ISO string
+const resetsAtText: string = budget.resetsAt;
+// @ts-expect-error budgetStatus takes no arguments
+client.budgetStatus('today');
+
+try {
+  await client.faceAuth.listPage();
+} catch (err) {
+  if (err instanceof BudgetUnavailableError) {
+    const argos: ArgosError = err;
+    const budgetCode: string | null = err.code;
+    const noStatus: number | null = err.status;
+  } else if (err instanceof QuotaExceededError) {
+    // local_quota: no status, nothing sent.
+    const localStatus: number | null = err.status;
+    const localBody: string | null = err.body;
+  }
+}
+const unavailable = new BudgetUnavailableError('store down', { code: 'budget_unavailable' });
+const unavailableBase: ArgosError = unavailable;
+
 const made = new RateLimitError('slow down', { status: 429, retryAfter: 2 });
 const isArgos: ArgosError = made;
 
-const mock: MockServer = await MockServer.start({ rateLimit: null, dailyQuota: 10, port: 0 });
+const mock: MockServer = await MockServer.start({ rateLimit: null, dailyQuota: 10, port: 0, gatewayLimit: 100 });
 const mockClient: Client = mock.client({ maxRetries: 0 });
 mock.addSubmission('s', { selfie: 'selfie.jpg' });
 mock.addSubmission('s2', { status: 'rejected', selfie: Buffer.alloc(4) });
@@ -139,6 +196,11 @@ mock.clearFaults();
 mock.setDeny();
 mock.setDailyQuota(null);
 mock.setRateLimit(100);
+mock.setGatewayLimit(null);
+// @ts-expect-error a number or null
+mock.setGatewayLimit();
+const perSecond: SecondCount[] = mock.perSecondCounts();
+const firstWindow: { second: number; requests: number; throttled: number } | undefined = perSecond[0];
 mock.setListShape('bare');
 mock.setImageEncoding('data_uri');
 // @ts-expect-error not a list shape

@@ -80,3 +80,33 @@ def make_api(request: pytest.FixtureRequest, mock: MockServer) -> Callable[..., 
 @pytest.fixture
 def api(make_api: Callable[..., Api]) -> Api:
     return make_api()
+
+
+# Real Redis servers for the fleet budget's tests (tests/python/redis_harness.py; Redis itself is
+# installed by scripts/install-redis.sh, which `make test-python` runs first).
+from redis_harness import RedisCluster, RedisServer  # noqa: E402
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh, empty ``redis-server`` on a free loopback port, closed after the test."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_session() -> Iterator[RedisCluster]:
+    """One three-master cluster for the whole session (starting one takes about 2 s)."""
+    with RedisCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def redis_cluster(redis_cluster_session: RedisCluster) -> RedisCluster:
+    """The session's cluster, emptied first: no keys, no scripts, zeroed command stats. A test
+    that stops nodes must start a ``RedisCluster()`` of its own instead."""
+    cluster = redis_cluster_session
+    cluster.command_everywhere("FLUSHALL")
+    cluster.command_everywhere("SCRIPT", "FLUSH")
+    cluster.command_everywhere("CONFIG", "RESETSTAT")
+    return cluster

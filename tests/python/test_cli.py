@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import pathlib
+import re
 import subprocess
 import sys
 from typing import List
@@ -14,6 +16,7 @@ from argos_addon import _cli, encrypt_query
 from argos_addon.testing import MockServer
 
 from conftest import SUBMISSION, jpeg, vectors
+from redis_harness import RedisServer
 
 
 @pytest.fixture
@@ -121,3 +124,98 @@ def test_scripts_have_help_for_every_command(argv: List[str]) -> None:
         sub = subprocess.run([*argv, command, "--help"], capture_output=True, text=True, timeout=30)
         assert sub.returncode == 0 and f"usage: argos-addon {command}" in sub.stdout, sub.stderr
     assert subprocess.run([*argv, "nonsense"], capture_output=True, timeout=30).returncode == 2
+
+
+def listing(out: str) -> dict[str, str]:
+    """The `key  value` lines of a readable listing."""
+    shown: dict[str, str] = {}
+    for line in out.splitlines():
+        key, value = line.split(None, 1)
+        shown[key] = value
+    return shown
+
+
+def test_budget_shows_the_fleets_status(
+    capsys: pytest.CaptureFixture[str], base: List[str], mock: MockServer, redis_server: RedisServer
+) -> None:
+    other = mock.client(budget_url=redis_server.url, daily_quota=5)
+    for _ in range(2):
+        other.face_auth.list_page(count=1)
+    other.close()
+    budget = ["--budget-url", redis_server.url, "--daily-quota", "5", "--rate-limit", "20"]
+
+    code, out, err = run(capsys, "budget", *budget, "--json", *base)
+    assert (code, err) == (0, "")
+    shown = json.loads(out)
+    resets_at = datetime.datetime.fromisoformat(shown.pop("resets_at"))
+    assert shown == {
+        "rate_limit": 20.0,
+        "daily_quota": 5,
+        "used_today": 2,
+        "remaining_today": 3,
+        "store": "redis",
+        "healthy": True,
+    }
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert resets_at.utcoffset() == datetime.timedelta(0)
+    assert (resets_at.hour, resets_at.minute, resets_at.second) == (0, 0, 0)
+    assert datetime.timedelta(0) < resets_at - now <= datetime.timedelta(days=1)
+
+    code, out, err = run(capsys, "budget", *budget, *base)
+    assert (code, err) == (0, "")
+    assert listing(out) == {
+        "rate_limit": "20",
+        "daily_quota": "5",
+        "used_today": "2",
+        "remaining_today": "3",
+        "resets_at": resets_at.isoformat(),
+        "store": "redis",
+        "healthy": "true",
+    }
+    assert mock.request_count() == 2, "budget sends nothing to the API"
+
+
+def test_budget_without_a_store_and_from_the_environment(
+    capsys: pytest.CaptureFixture[str],
+    base: List[str],
+    redis_server: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ARGOS_BUDGET_URL", raising=False)
+    code, out, _ = run(capsys, "budget", "--rate-limit", "none", *base)
+    shown = listing(out)
+    assert code == 0 and (shown["store"], shown["healthy"]) == ("local", "true")
+    assert (shown["rate_limit"], shown["daily_quota"], shown["remaining_today"]) == ("none", "none", "none")
+    monkeypatch.setenv("ARGOS_BUDGET_URL", redis_server.url)
+    code, out, _ = run(capsys, "budget", "--json", *base)
+    assert code == 0 and json.loads(out)["store"] == "redis" and json.loads(out)["healthy"] is True
+
+
+def test_budget_of_an_unreachable_store_exits_0_unhealthy(
+    capsys: pytest.CaptureFixture[str], base: List[str], redis_server: RedisServer
+) -> None:
+    redis_server.stop()
+    code, out, err = run(capsys, "budget", "--budget-url", redis_server.url, *base)
+    assert code == 0
+    assert re.search(r"^healthy\s+false$", out, re.MULTILINE), out
+    assert listing(out)["store"] == "redis"
+    assert "healthy false" in err and err.startswith("argos-addon: warning: ")
+    code, out, _ = run(capsys, "budget", "--budget-url", redis_server.url, "--json", *base)
+    assert code == 0 and json.loads(out)["healthy"] is False
+
+
+def test_budget_options_are_checked(capsys: pytest.CaptureFixture[str], base: List[str]) -> None:
+    code, _, err = run(capsys, "budget", "--daily-quota", "0", *base)
+    assert code == 3 and "daily_quota" in err
+    code, _, err = run(capsys, "budget", "--budget-url", "redis://user:s3cret@h:1,http://h:2", *base)
+    assert code == 3 and "node 2" in err and "s3cret" not in err
+    with pytest.raises(SystemExit) as exit_:
+        _cli.main(["budget", "--rate-limit", "fast", *base])
+    assert exit_.value.code == 2
+    with pytest.raises(SystemExit) as exit_:
+        _cli.main(["budget", "--help"])
+    out, _ = capsys.readouterr()
+    assert exit_.value.code == 0
+    assert "usage: argos-addon budget" in out
+    for flag in ("--budget-url", "--daily-quota", "--rate-limit", "--json"):
+        assert flag in out

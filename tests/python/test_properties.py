@@ -110,6 +110,9 @@ CLIENT_OPTIONS: Params = {
     "rate_limit": (st.one_of(floats, ints, wrong), None),
     "max_upload_bytes": (st.one_of(ints, floats, wrong), 1024),
     "max_response_bytes": (st.one_of(ints, floats, wrong), 1024),
+    "daily_quota": (st.one_of(ints, floats, wrong), None),
+    "budget_url": (st.one_of(texts, st.just("redis://127.0.0.1:1"), wrong), None),
+    "budget_failure": (st.one_of(texts, st.sampled_from(["local", "open", "closed"]), wrong), None),
 }
 SUBMIT: Params = {
     "submission_id": (st.one_of(texts, wrong), SUBMISSION),
@@ -238,6 +241,7 @@ MOCK_OPTIONS: Params = {
     "max_body_bytes": (st.one_of(ints, floats, wrong), 1024),
     "rate_limit": (st.one_of(floats, ints, wrong), None),
     "daily_quota": (st.one_of(ints, floats, wrong), None),
+    "gateway_limit": (st.one_of(ints, floats, wrong), None),
     "similarity_threshold": (st.one_of(floats, ints, wrong), 85.0),
 }
 
@@ -285,6 +289,7 @@ MOCK_METHODS: Dict[str, Params] = {
     "drop_next": SCOPE,
     "set_deny": {"deny": (st.one_of(st.booleans(), ints, texts, wrong), False)},
     "set_daily_quota": {"quota": (st.one_of(ints, floats, wrong), None)},
+    "set_gateway_limit": {"per_second": (st.one_of(ints, floats, wrong), None)},
     "set_rate_limit": {"per_second": (st.one_of(floats, ints, wrong), None)},
     "set_list_shape": {"shape": (st.one_of(texts, st.sampled_from(["wrapper", "bare"]), wrong), "wrapper")},
     "set_image_encoding": {"encoding": (st.one_of(texts, st.sampled_from(["raw", "json"]), wrong), "raw")},

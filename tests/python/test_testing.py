@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
+import json
 import os
 import pathlib
+import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from typing import List, Optional
 
 import pytest
 
@@ -97,6 +102,52 @@ def test_faults_and_gateway_modes() -> None:
             mock.set_list_shape("round")
         with pytest.raises(ValueError):
             mock.set_image_encoding("hex")
+
+
+def _burst(mock: MockServer, n: int) -> List[urllib.error.HTTPError]:
+    """Fires ``n`` keyed ``GET /faceauth`` at once; returns the refusals, each a 429."""
+    context = ssl.create_default_context(cadata=mock.ca_cert_pem)
+    request = urllib.request.Request(f"{mock.base_url}/faceauth", headers={"x-api-key": mock.api_key})
+
+    def fire(_: int) -> Optional[urllib.error.HTTPError]:
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=10) as response:
+                assert response.status == 200 and "Retry-After" not in response.headers
+        except urllib.error.HTTPError as error:
+            assert error.code == 429
+            return error
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return [error for error in pool.map(fire, range(n)) if error is not None]
+
+
+def test_gateway_limit_and_per_second_counts() -> None:
+    limit, burst = 3, 10
+    with MockServer(gateway_limit=limit) as mock:
+        assert mock.per_second_counts() == []
+        time.sleep(1.005 - time.time() % 1)  # into a fresh second: the burst most likely fits in it
+        refused = _burst(mock, burst)
+        for error in refused:
+            assert error.headers["Retry-After"] == "1"
+            assert error.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
+            assert json.loads(error.read()) == {"message": "Too Many Requests"}
+        counts = mock.per_second_counts()
+        assert sum(c["requests"] for c in counts) == burst
+        assert sum(c["throttled"] for c in counts) == len(refused) >= burst - 2 * limit
+        for count in counts:
+            assert set(count) == {"second", "requests", "throttled"}
+            assert count["throttled"] == max(0, count["requests"] - limit)
+            assert abs(count["second"] - time.time()) < 10
+        mock.set_gateway_limit(None)
+        assert _burst(mock, burst) == []
+        assert sum(c["requests"] for c in mock.per_second_counts()) == 2 * burst
+        mock.set_gateway_limit(0)
+        assert len(_burst(mock, 2)) == 2
+        mock.reset_counts()
+        assert mock.per_second_counts() == []
+        with pytest.raises(argos_addon.ValidationError):
+            mock.set_gateway_limit(-1)
 
 
 def test_a_small_body_limit_gives_413() -> None:

@@ -59,7 +59,7 @@ def errors_usage(client: Client) -> Optional[str]:
     except NotFoundError as err:
         return err.code
     except APIStatusError as err:
-        status: int = err.status_code
+        status: Optional[int] = err.status_code
         retry: Optional[float] = err.retry_after
         return f"{status} {retry} {err.request_id} {err.trace_id} {err.body}"
     return None

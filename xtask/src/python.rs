@@ -60,13 +60,18 @@ pub fn models() -> String {
     out
 }
 
-fn option_annotation(ty: OptionType) -> &'static str {
+fn option_annotation(ty: OptionType) -> String {
     match ty {
-        OptionType::Text(_) => "Optional[str]",
-        OptionType::Duration(_) => "float",
-        OptionType::Count { .. } => "int",
-        OptionType::Rate(_) => "Optional[float]",
-        OptionType::Pem(_) => "Union[str, bytes, \"os.PathLike[str]\", None]",
+        OptionType::Text(_) => "Optional[str]".into(),
+        OptionType::Duration(_) => "float".into(),
+        OptionType::Count { .. } => "int".into(),
+        OptionType::OptionalCount { .. } => "Optional[int]".into(),
+        OptionType::Rate(_) => "Optional[float]".into(),
+        OptionType::Pem(_) => "Union[str, bytes, \"os.PathLike[str]\", None]".into(),
+        OptionType::Choice { names, .. } => {
+            let quoted: Vec<_> = names.iter().map(|n| format!("\"{n}\"")).collect();
+            format!("Optional[Literal[{}]]", quoted.join(", "))
+        }
     }
 }
 

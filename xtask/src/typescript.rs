@@ -21,11 +21,14 @@ const NARROWER_FIELDS: &[(&str, &str, &str)] = &[
         "'approved' | 'rejected' | (string & {})",
     ),
     ("FaceAuthWebhook", "version", "1 | 2 | 3"),
+    ("BudgetStatus", "store", "'redis' | 'local'"),
 ];
 
 /// Members an error class declares beyond its parent's: (class, members).
 const ERROR_MEMBERS: &[(ErrorKind, &[&str])] = &[
     (ErrorKind::Connection, &["cause?: Error;"]),
+    // `number` and `string` although the budget's local refusals (codes local_rate_limit,
+    // local_quota) have neither: typed code written against the first release keeps compiling.
     (ErrorKind::Status, &["status: number;", "body: string;"]),
 ];
 
@@ -57,12 +60,16 @@ fn jsdoc(out: &mut String, indent: &str, doc: &str) {
     }
 }
 
-fn option_annotation(ty: OptionType) -> &'static str {
+fn option_annotation(ty: OptionType) -> String {
     match ty {
-        OptionType::Text(_) => "string",
-        OptionType::Duration(_) | OptionType::Count { .. } => "number",
-        OptionType::Rate(_) => "number | null",
-        OptionType::Pem(_) => "string | Uint8Array",
+        OptionType::Text(_) => "string".into(),
+        OptionType::Duration(_) | OptionType::Count { .. } => "number".into(),
+        OptionType::Rate(_) | OptionType::OptionalCount { .. } => "number | null".into(),
+        OptionType::Pem(_) => "string | Uint8Array".into(),
+        OptionType::Choice { names, .. } => {
+            let quoted: Vec<_> = names.iter().map(|n| format!("\"{n}\"")).collect();
+            quoted.join(" | ")
+        }
     }
 }
 

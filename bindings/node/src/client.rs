@@ -269,6 +269,14 @@ impl NativeClient {
     }
 
     #[napi]
+    pub fn budget_status<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Json>> {
+        let client = self.core()?;
+        self.bridge.spawn(env, "budgetStatus", async move {
+            Ok(Json::from(client.budget_status().await))
+        })
+    }
+
+    #[napi]
     pub fn face_auth_url(
         &self,
         project_id: String,

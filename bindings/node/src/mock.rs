@@ -11,7 +11,7 @@ use napi_derive::napi;
 
 use argos_addon::ErrorKind;
 use argos_addon_mock::{
-    Fault, ForcedVerdict, MockOptions, MockServer, RecordedRequest, SeedRecord,
+    Fault, ForcedVerdict, MockOptions, MockServer, RecordedRequest, SecondCount, SeedRecord,
 };
 use serde_json::{Value, json};
 
@@ -46,6 +46,22 @@ fn nullable(value: Either<f64, Null>) -> Option<f64> {
     }
 }
 
+/// A whole-number limit, or `None` for `null` (the limit turned off).
+fn nullable_count(name: &str, value: Either<f64, Null>) -> napi::Result<Option<u64>> {
+    nullable(value)
+        .map(|n| count(name, n, u64::MAX))
+        .transpose()
+}
+
+/// A whole-number limit among the start options: its default when absent.
+fn limit_option(
+    name: &str,
+    value: Option<Either<f64, Null>>,
+    default: Option<u64>,
+) -> napi::Result<Option<u64>> {
+    value.map_or(Ok(default), |value| nullable_count(name, value))
+}
+
 /// Options of `MockServer.start`; absent ones take the mock's defaults, `null` turns a limit off.
 /// Integers are taken as numbers and checked here: napi's own conversions would wrap them.
 #[napi(object, object_to_js = false)]
@@ -56,6 +72,7 @@ pub struct MockStartOptions {
     pub max_body_bytes: Option<f64>,
     pub rate_limit: Option<Either<f64, Null>>,
     pub daily_quota: Option<Either<f64, Null>>,
+    pub gateway_limit: Option<Either<f64, Null>>,
     pub similarity_threshold: Option<f64>,
 }
 
@@ -64,11 +81,6 @@ impl TryFrom<MockStartOptions> for MockOptions {
 
     fn try_from(o: MockStartOptions) -> napi::Result<Self> {
         let defaults = MockOptions::default();
-        let daily_quota = match o.daily_quota.map(nullable) {
-            None => defaults.daily_quota,
-            Some(None) => None,
-            Some(Some(n)) => Some(count("dailyQuota", n, u64::MAX)?),
-        };
         Ok(MockOptions {
             port: match o.port {
                 Some(n) => count("port", n, u16::MAX.into())? as u16,
@@ -81,7 +93,8 @@ impl TryFrom<MockStartOptions> for MockOptions {
                 None => defaults.max_body_bytes,
             },
             rate_limit: o.rate_limit.map_or(defaults.rate_limit, nullable),
-            daily_quota,
+            daily_quota: limit_option("dailyQuota", o.daily_quota, defaults.daily_quota)?,
+            gateway_limit: limit_option("gatewayLimit", o.gateway_limit, defaults.gateway_limit)?,
             similarity_threshold: o
                 .similarity_threshold
                 .unwrap_or(defaults.similarity_threshold),
@@ -115,6 +128,26 @@ pub struct MockInfo {
     pub api_key: String,
     pub project_id: String,
     pub port: u16,
+}
+
+/// The requests of one whole UTC second, as `perSecondCounts()` lists them.
+#[napi(object, object_from_js = false)]
+pub struct PerSecondCount {
+    /// Unix seconds.
+    pub second: i64,
+    pub requests: i64,
+    pub throttled: i64,
+}
+
+impl From<SecondCount> for PerSecondCount {
+    fn from(c: SecondCount) -> Self {
+        // Counts of requests stay far below 2^53, where a JavaScript number stops being exact.
+        PerSecondCount {
+            second: c.second,
+            requests: c.requests as i64,
+            throttled: c.throttled as i64,
+        }
+    }
 }
 
 /// A recorded request as a plain object (pairs as `[name, value]` arrays, camelCase fields).
@@ -280,10 +313,14 @@ impl NativeMock {
 
     #[napi]
     pub fn set_daily_quota(&self, quota: Either<f64, Null>) -> napi::Result<()> {
-        let quota = nullable(quota)
-            .map(|n| count("quota", n, u64::MAX))
-            .transpose()?;
+        let quota = nullable_count("quota", quota)?;
         self.with(|s| s.set_daily_quota(quota))
+    }
+
+    #[napi]
+    pub fn set_gateway_limit(&self, per_second: Either<f64, Null>) -> napi::Result<()> {
+        let limit = nullable_count("perSecond", per_second)?;
+        self.with(|s| s.set_gateway_limit(limit))
     }
 
     #[napi]
@@ -304,6 +341,13 @@ impl NativeMock {
     #[napi]
     pub fn reset_counts(&self) -> napi::Result<()> {
         self.with(MockServer::reset_counts)
+    }
+
+    /// The seconds that had requests, oldest first.
+    #[napi]
+    pub fn per_second_counts(&self) -> napi::Result<Vec<PerSecondCount>> {
+        let counts = self.with(MockServer::per_second_counts)?;
+        Ok(counts.into_iter().map(PerSecondCount::from).collect())
     }
 
     /// Every request that arrived, oldest first.

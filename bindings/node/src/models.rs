@@ -7,6 +7,7 @@
 //! V8 builds objects from JSON several times faster than napi can property by property, and the
 //! JavaScript thread is what limits a busy Node client.
 
+use std::ffi::CStr;
 use std::ptr;
 
 use chrono::{DateTime, Utc};
@@ -14,12 +15,14 @@ use napi::bindgen_prelude::ToNapiValue;
 use napi::{check_status, sys};
 use serde::Serialize;
 
-use argos_addon::{FaceAuthPage, FaceAuthRecord, FaceAuthResult, FaceAuthWebhook};
+use argos_addon::{BudgetStatus, FaceAuthPage, FaceAuthRecord, FaceAuthResult, FaceAuthWebhook};
 
 /// A core result made ready for JavaScript, off the JavaScript thread where it is a call's
 /// result: its JSON text, and the times to set afterwards as `Date`s.
 pub struct Json {
     text: String,
+    /// The time's key, so that only the few results without a `createTime` spell one.
+    key: &'static CStr,
     times: Vec<(Option<u32>, f64)>,
 }
 
@@ -48,8 +51,16 @@ impl From<FaceAuthWebhook> for Json {
     }
 }
 
+impl From<BudgetStatus> for Json {
+    fn from(status: BudgetStatus) -> Self {
+        let mut json = Json::new(&status, [(None, Some(status.resets_at))]);
+        json.key = c"resetsAt";
+        json
+    }
+}
+
 impl Json {
-    /// `times`: the `createTime` of the object itself (`None`) or of `records[i]` (`Some(i)`).
+    /// `times`: the time of the object itself (`None`) or of `records[i]` (`Some(i)`).
     fn new(
         value: &impl Serialize,
         times: impl IntoIterator<Item = (Option<u32>, Option<DateTime<Utc>>)>,
@@ -59,7 +70,11 @@ impl Json {
             .into_iter()
             .filter_map(|(at, time)| Some((at, time?.timestamp_millis() as f64)))
             .collect();
-        Json { text, times }
+        Json {
+            text,
+            key: c"createTime",
+            times,
+        }
     }
 }
 
@@ -85,7 +100,7 @@ impl ToNapiValue for Json {
                     item
                 },
             };
-            unsafe { set_time(env, target, millis) }?;
+            unsafe { set_time(env, target, json.key, millis) }?;
         }
         Ok(object)
     }
@@ -136,11 +151,16 @@ unsafe fn parse(env: sys::napi_env, text: &str) -> napi::Result<sys::napi_value>
     Ok(object)
 }
 
-/// Sets `object.createTime` to the `Date` of `millis` (since the epoch).
+/// Sets `object[key]` to the `Date` of `millis` (since the epoch).
 ///
 /// # Safety
 /// On the JavaScript thread of `env`.
-unsafe fn set_time(env: sys::napi_env, object: sys::napi_value, millis: f64) -> napi::Result<()> {
+unsafe fn set_time(
+    env: sys::napi_env,
+    object: sys::napi_value,
+    key: &CStr,
+    millis: f64,
+) -> napi::Result<()> {
     let mut date = ptr::null_mut();
     // SAFETY: the caller's; `date` is a local.
     unsafe {
@@ -148,7 +168,7 @@ unsafe fn set_time(env: sys::napi_env, object: sys::napi_value, millis: f64) -> 
         check_status!(sys::napi_set_named_property(
             env,
             object,
-            c"createTime".as_ptr(),
+            key.as_ptr(),
             date
         ))?;
     }

@@ -19,7 +19,7 @@ use argos_addon::{
 use crate::bridge::{Finished, Target, finish};
 use crate::convert::{Int, Text, option_value};
 use crate::errors::{self, guard, option_error, to_py};
-use crate::models::{FaceAuthPage, FaceAuthRecord, FaceAuthResult};
+use crate::models::{BudgetStatus, FaceAuthPage, FaceAuthRecord, FaceAuthResult};
 
 /// A face image as the Python face hands it over: bytes (shared, not copied) or a path.
 pub(crate) enum ImageArg {
@@ -294,6 +294,13 @@ impl NativeClient {
             c.face_auth().delete(&auth_id.0).await.map(|()| None::<()>)
         })
         .map(drop)
+    }
+
+    #[pyo3(signature = (to=None))]
+    fn budget_status(&self, py: Python<'_>, to: Option<Target<'_>>) -> Finished<BudgetStatus> {
+        self.call(py, "budget_status", to, |c| async move {
+            Ok(BudgetStatus::from(c.budget_status().await))
+        })
     }
 
     fn face_auth_url(

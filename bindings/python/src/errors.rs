@@ -35,8 +35,18 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         kwargs.set_item("request_id", d.request_id.as_deref())?;
         kwargs.set_item("retry_after", d.retry_after.map(|r| r.as_secs_f64()))?;
         kwargs.set_item("body", d.body.as_str())?;
+    } else if err.kind().is_status() {
+        // A status class raised without an answer: the budget refused the call, unsent.
+        kwargs.set_item("status_code", py.None())?;
+        kwargs.set_item("code", err.code())?;
     }
     let instance = class(py, err.kind().class_name())?.call((err.to_string(),), Some(&kwargs))?;
+    if !err.kind().is_status()
+        && let Some(code) = err.code()
+    {
+        // BudgetUnavailableError: the code the other hosts carry too.
+        instance.setattr("code", code)?;
+    }
     if let Some(chain) = err.cause_chain() {
         let cause = match err.kind() {
             ErrorKind::Timeout => PyTimeoutError::new_err(chain),

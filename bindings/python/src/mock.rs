@@ -86,6 +86,9 @@ fn mock_options(given: Option<&Bound<'_, PyDict>>) -> PyResult<MockOptions> {
             "daily_quota" => {
                 options.daily_quota = value.extract::<Option<Int<u64>>>()?.map(|q| q.0)
             }
+            "gateway_limit" => {
+                options.gateway_limit = value.extract::<Option<Int<u64>>>()?.map(|l| l.0)
+            }
             "similarity_threshold" => options.similarity_threshold = value.extract::<Num>()?.0,
             other => {
                 let message = format!("MockServer() got an unexpected keyword argument {other:?}");
@@ -108,6 +111,7 @@ impl NativeMock {
             ("max_body_bytes", d.max_body_bytes),
             ("rate_limit", d.rate_limit),
             ("daily_quota", d.daily_quota),
+            ("gateway_limit", d.gateway_limit),
             ("similarity_threshold", d.similarity_threshold),
         );
         PyDict::from_sequence(pairs.into_pyobject(py)?.as_any())
@@ -231,6 +235,10 @@ impl NativeMock {
         self.with(|s| s.set_rate_limit(rate.map(|r| r.0)))
     }
 
+    fn set_gateway_limit(&self, per_second: Option<Int<u64>>) -> PyResult<()> {
+        self.with(|s| s.set_gateway_limit(per_second.map(|l| l.0)))
+    }
+
     fn request_count(&self, method: Text, path: Text) -> PyResult<u64> {
         self.with(|s| s.request_count(&method.0, &path.0))
     }
@@ -241,6 +249,20 @@ impl NativeMock {
 
     fn reset_counts(&self) -> PyResult<()> {
         self.with(MockServer::reset_counts)
+    }
+
+    /// The seconds that had requests, oldest first, as `{second, requests, throttled}` dicts.
+    fn per_second_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let counts = self.with(MockServer::per_second_counts)?;
+        let list = PyList::empty(py);
+        for c in counts {
+            let d = PyDict::new(py);
+            d.set_item("second", c.second)?;
+            d.set_item("requests", c.requests)?;
+            d.set_item("throttled", c.throttled)?;
+            list.append(d)?;
+        }
+        Ok(list)
     }
 
     /// Every request that arrived, oldest first, as dicts.

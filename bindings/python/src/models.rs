@@ -60,7 +60,7 @@ macro_rules! same {
         }
     )*};
 }
-same!(String, bool, u8, f64, DateTime<Utc>);
+same!(String, bool, u8, u64, f64, DateTime<Utc>);
 
 impl<A: Mirror<B>, B> Mirror<Option<B>> for Option<A> {
     fn mirror(self) -> Option<B> {

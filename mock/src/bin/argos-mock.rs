@@ -11,13 +11,17 @@ use tokio::sync::oneshot;
 
 const USAGE: &str = "\
 usage: argos-mock [--port N] [--api-key KEY] [--project-id PID] [--ca-out FILE]
-                  [--seed ID:STATUS[:SELFIE_PATH]]... [--bench] [--exit-with-stdin] [--help]
+                  [--seed ID:STATUS[:SELFIE_PATH]]... [--gateway-limit N] [--bench]
+                  [--exit-with-stdin] [--help]
 
 Serves a mock ARGOS Add-On (FaceAuth) API on https://127.0.0.1:PORT/v3 and prints
 base_url=, api_key=, project_id= (and ca_cert= with --ca-out) lines on stdout.
 --seed adds an ID Check submission (e.g. sub-1:approved:selfie.jpg); repeatable.
---bench serves benchmarks: no throttling or quota, nothing recorded or stored, any submit
-approved, and an unknown authId looked up by GET /faceauth answers a canned approved record.
+--gateway-limit lets at most N requests with the key through in each whole UTC second, like a
+strict gateway: the rest of that second get 429 Too Many Requests with Retry-After: 1.
+--bench serves benchmarks: no token-bucket throttling or quota (a --gateway-limit still
+applies), nothing recorded or stored, any submit approved, and an unknown authId looked up by
+GET /faceauth answers a canned approved record.
 The server stops on SIGINT (Ctrl-C) or SIGTERM, so it runs in the background of a script
 (`argos-mock &`). --exit-with-stdin also stops it when stdin reaches end of file, for a
 parent process that wants the server gone even if it dies without cleaning up.";
@@ -57,6 +61,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             }
             "--api-key" => parsed.options.api_key = Some(value()?),
             "--project-id" => parsed.options.project_id = Some(value()?),
+            "--gateway-limit" => {
+                let limit = value()?;
+                let limit = limit
+                    .parse()
+                    .map_err(|_| format!("bad gateway limit: {limit}"))?;
+                parsed.options.gateway_limit = Some(limit);
+            }
             "--ca-out" => parsed.ca_out = Some(value()?),
             "--seed" => parsed.seeds.push(parse_seed(&value()?)?),
             "--bench" => {

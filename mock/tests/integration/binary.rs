@@ -73,9 +73,11 @@ async fn with_exit_with_stdin_serves_until_stdin_closes() {
     let _ = std::fs::remove_file(ca);
 }
 
-/// Starts the binary with `stdin`, and returns it with its base URL once it is serving.
-fn start(stdin: Stdio) -> (Child, String) {
+/// Starts the binary with `args` and `stdin`, and returns it with its base URL once it is
+/// serving.
+fn start(args: &[&str], stdin: Stdio) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
+        .args(args)
         .stdin(stdin)
         .stdout(Stdio::piped())
         .spawn()
@@ -102,7 +104,7 @@ fn signal(child: &Child, name: &str) {
 
 #[test]
 fn ctrl_c_stops_the_server() {
-    let (mut child, base_url) = start(Stdio::piped());
+    let (mut child, base_url) = start(&[], Stdio::piped());
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
     signal(&child, "-INT");
     assert!(wait_briefly(&mut child).success(), "stdin is still open");
@@ -111,7 +113,7 @@ fn ctrl_c_stops_the_server() {
 /// As a script's `argos-mock &` starts it: stdin is /dev/null, and only a signal stops it.
 #[test]
 fn keeps_serving_without_stdin_until_sigterm() {
-    let (mut child, base_url) = start(Stdio::null());
+    let (mut child, base_url) = start(&[], Stdio::null());
     std::thread::sleep(Duration::from_millis(300));
     assert!(
         child.try_wait().unwrap().is_none(),
@@ -124,12 +126,41 @@ fn keeps_serving_without_stdin_until_sigterm() {
     assert!(wait_briefly(&mut child).success());
 }
 
+#[tokio::test]
+async fn a_gateway_limit_of_zero_refuses_every_keyed_request() {
+    let ca = temp_path("limit-ca.pem");
+    let ca_arg = ca.to_str().unwrap();
+    let args = [
+        "--gateway-limit",
+        "0",
+        "--api-key",
+        "bin-key",
+        "--ca-out",
+        ca_arg,
+    ];
+    let (mut child, base_url) = start(&args, Stdio::null());
+    // The CA is written before the first line is printed.
+    let client = client_for(&std::fs::read_to_string(&ca).unwrap());
+    let response = client
+        .get(format!("{base_url}/faceauth"))
+        .header("x-api-key", "bin-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "1");
+    signal(&child, "-TERM");
+    assert!(wait_briefly(&mut child).success());
+    let _ = std::fs::remove_file(ca);
+}
+
 #[test]
 fn bad_arguments_exit_with_usage() {
     for args in [
         &["--port", "http"][..],
         &["--bogus"],
         &["--seed", "no-status"],
+        &["--gateway-limit", "-1"],
         &["--api-key"],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
@@ -150,5 +181,7 @@ fn help_goes_to_stdout() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("usage: argos-mock"));
+    let usage = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(usage.starts_with("usage: argos-mock"));
+    assert!(usage.contains("[--gateway-limit N]") && usage.contains("\n--gateway-limit lets"));
 }

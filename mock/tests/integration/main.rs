@@ -8,6 +8,7 @@ mod gateway;
 mod image;
 mod lifecycle;
 mod listing;
+mod per_second;
 mod recording;
 mod submit;
 mod support;

@@ -1,0 +1,316 @@
+//! The budget store: Redis, or a Redis Cluster, reached through redis-rs. One script call per
+//! operation, each bounded by [`STORE_TIMEOUT`]; a store that failed is left alone for
+//! [`STORE_PAUSE`], so that an outage costs the calls nothing but the fallback.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use sha2::{Digest, Sha256};
+
+use super::{Admission, BudgetFailure};
+use crate::config::ApiKey;
+use crate::error::{Error, Result};
+use crate::logging::TARGET;
+
+/// A store operation slower than this counts as the store being unreachable.
+pub const STORE_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long calls skip a store that just failed before one of them tries it again.
+const STORE_PAUSE: Duration = Duration::from_secs(1);
+
+const SCRIPT: &str = include_str!("budget.lua");
+
+/// The validated `budget_url`: one Redis, or the nodes of a Redis Cluster. Its `Debug` hides
+/// the URLs, which may hold a password.
+#[derive(Clone)]
+pub struct StoreUrl(Vec<String>);
+
+impl fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoreUrl({} node(s), ****)", self.0.len())
+    }
+}
+
+impl StoreUrl {
+    /// `redis://[user:pass@]host:port[/db]` or `rediss://`, or several of them, comma-separated,
+    /// for the nodes of a cluster. Messages name the node, never the URL (it may hold a password).
+    pub(crate) fn parse(raw: &str) -> Result<StoreUrl> {
+        let urls: Vec<String> = raw.split(',').map(|u| u.trim().to_owned()).collect();
+        for (i, url) in urls.iter().enumerate() {
+            let which = match urls.len() {
+                1 => "budget_url".to_owned(),
+                _ => format!("budget_url's node {}", i + 1),
+            };
+            let parsed = reqwest::Url::parse(url).map_err(|_| {
+                Error::configuration(format!(
+                    "{which} is not a URL; expected redis://host:port or rediss://host:port"
+                ))
+            })?;
+            if !matches!(parsed.scheme(), "redis" | "rediss") {
+                return Err(Error::configuration(format!(
+                    "{which} must use redis:// or rediss:// (got {}://)",
+                    parsed.scheme()
+                )));
+            }
+            if parsed.host_str().is_none_or(str::is_empty) {
+                return Err(Error::configuration(format!("{which} has no host")));
+            }
+            let db = parsed.path().trim_start_matches('/');
+            if !(db.is_empty() || db.parse::<u16>().is_ok()) {
+                return Err(Error::configuration(format!(
+                    "{which}'s path must be a database number, such as /0"
+                )));
+            }
+        }
+        let store = StoreUrl(urls);
+        store.target()?;
+        Ok(store)
+    }
+
+    fn target(&self) -> Result<Target> {
+        let invalid = |_| Error::configuration("budget_url is not a Redis URL redis-rs accepts");
+        Ok(match self.0.as_slice() {
+            [one] => Target::Single(Box::new(
+                redis::Client::open(one.as_str()).map_err(invalid)?,
+            )),
+            nodes => Target::Cluster(Box::new(
+                ClusterClient::builder(nodes.iter().map(String::as_str))
+                    .connection_timeout(STORE_TIMEOUT)
+                    .response_timeout(STORE_TIMEOUT)
+                    .retries(1)
+                    .build()
+                    .map_err(invalid)?,
+            )),
+        })
+    }
+}
+
+enum Target {
+    Single(Box<redis::Client>),
+    Cluster(Box<ClusterClient>),
+}
+
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+/// What a script call answered.
+pub(crate) struct Reply {
+    pub outcome: i64,
+    pub wait: Duration,
+    pub used: u64,
+    pub resets_at: DateTime<Utc>,
+    pub exhausted: bool,
+}
+
+pub(crate) struct RedisStore {
+    target: Target,
+    connection: Mutex<Option<Connection>>,
+    /// Lets one call open the connection while the others wait for it.
+    connecting: tokio::sync::Mutex<()>,
+    /// The key names, all in one hash slot, derived from a hash of the API key.
+    keys: [String; 3],
+    script: redis::Script,
+    failure: BudgetFailure,
+    /// Since when the store has been failing, and until when calls skip it.
+    outage: Mutex<Option<Outage>>,
+}
+
+#[derive(Clone, Copy)]
+struct Outage {
+    retry_at: Instant,
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `argos:{<first 16 hex of SHA-256(key)>}:`: the braces put every key of one API key in one
+/// Redis Cluster hash slot, and the key itself never reaches the store.
+pub fn key_prefix(api_key: &str) -> String {
+    let digest = Sha256::digest(api_key.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("argos:{{{hex}}}:")
+}
+
+impl RedisStore {
+    pub(crate) fn new(url: &StoreUrl, api_key: &ApiKey, failure: BudgetFailure) -> Result<Self> {
+        let prefix = key_prefix(api_key.expose());
+        Ok(RedisStore {
+            target: url.target()?,
+            connection: Mutex::new(None),
+            connecting: tokio::sync::Mutex::new(()),
+            keys: ["rate", "day", "clock"].map(|k| format!("{prefix}{k}")),
+            script: redis::Script::new(SCRIPT),
+            failure,
+            outage: Mutex::new(None),
+        })
+    }
+
+    /// Takes a slot within `max_wait` (`interval` apart from the fleet's previous one) and
+    /// counts it against `quota`.
+    pub(crate) async fn take(
+        &self,
+        interval: Duration,
+        quota: Option<u64>,
+        max_wait: Duration,
+    ) -> std::result::Result<Admission, String> {
+        let reply = self
+            .call(
+                "take",
+                micros(interval),
+                quota.unwrap_or(0),
+                micros(max_wait),
+            )
+            .await?;
+        Ok(match reply.outcome {
+            0 => Admission::Granted { wait: reply.wait },
+            1 => Admission::TooLong { wait: reply.wait },
+            _ => Admission::QuotaSpent {
+                used: reply.used,
+                resets_at: reply.resets_at,
+            },
+        })
+    }
+
+    /// Holds the fleet for `wait`.
+    pub(crate) async fn hold(&self, wait: Duration) -> std::result::Result<(), String> {
+        self.call("hold", micros(wait), 0, 0).await.map(drop)
+    }
+
+    /// Marks the fleet's UTC day spent.
+    pub(crate) async fn exhaust(&self) -> std::result::Result<(), String> {
+        self.call("exhaust", 0, 0, 0).await.map(drop)
+    }
+
+    pub(crate) async fn status(&self) -> std::result::Result<Reply, String> {
+        self.call("status", 0, 0, 0).await
+    }
+
+    /// One script call, or why the store could not answer in time.
+    async fn call(
+        &self,
+        op: &str,
+        amount: u64,
+        quota: u64,
+        max_wait: u64,
+    ) -> std::result::Result<Reply, String> {
+        if let Some(outage) = *self.outage()
+            && Instant::now() < outage.retry_at
+        {
+            return Err("the store failed less than a second ago".into());
+        }
+        let mut invocation = self.script.prepare_invoke();
+        for key in &self.keys {
+            invocation.key(key);
+        }
+        invocation.arg(op).arg(amount).arg(quota).arg(max_wait);
+        let answer = tokio::time::timeout(STORE_TIMEOUT, async {
+            let reply: Vec<i64> = match self.connect().await? {
+                Connection::Single(mut c) => invocation.invoke_async(&mut c).await?,
+                Connection::Cluster(mut c) => invocation.invoke_async(&mut c).await?,
+            };
+            Ok::<_, redis::RedisError>(reply)
+        })
+        .await;
+        let reply = match answer {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(err)) => return Err(self.failed(format!("{err}"))),
+            Err(_) => return Err(self.failed(format!("no answer within {STORE_TIMEOUT:?}"))),
+        };
+        self.answered();
+        let [outcome, wait, used, resets_at, exhausted] = reply[..] else {
+            return Err(format!("the budget script answered {} values", reply.len()));
+        };
+        Ok(Reply {
+            outcome,
+            wait: Duration::from_micros(wait.max(0) as u64),
+            used: used.max(0) as u64,
+            resets_at: DateTime::from_timestamp_micros(resets_at).unwrap_or_default(),
+            exhausted: exhausted == 1,
+        })
+    }
+
+    /// The connection, opened on first use: the builder does no I/O, and redis-rs must start
+    /// its tasks inside the runtime. Both kinds reconnect by themselves afterwards.
+    async fn connect(&self) -> redis::RedisResult<Connection> {
+        if let Some(connection) = self.opened() {
+            return Ok(connection);
+        }
+        let _gate = self.connecting.lock().await;
+        if let Some(connection) = self.opened() {
+            return Ok(connection);
+        }
+        let connection = match &self.target {
+            Target::Single(client) => {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(STORE_TIMEOUT))
+                    .set_response_timeout(Some(STORE_TIMEOUT))
+                    .set_number_of_retries(1)
+                    .set_max_delay(STORE_PAUSE);
+                Connection::Single(ConnectionManager::new_lazy_with_config(
+                    (**client).clone(),
+                    config,
+                )?)
+            }
+            Target::Cluster(client) => Connection::Cluster(client.get_async_connection().await?),
+        };
+        *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = Some(connection.clone());
+        Ok(connection)
+    }
+
+    fn opened(&self) -> Option<Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn outage(&self) -> std::sync::MutexGuard<'_, Option<Outage>> {
+        self.outage.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts (or extends) an outage; its first failure is logged once, saying what calls do
+    /// meanwhile. The connection is dropped: redis-rs would hand the next call the error of its
+    /// own failed reconnect even after the store is back, so the next try opens a fresh one.
+    fn failed(&self, why: String) -> String {
+        self.connection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let mut outage = self.outage();
+        if outage.is_none() {
+            let meanwhile = match self.failure {
+                BudgetFailure::Local => "calls use this process's own budget until it returns",
+                BudgetFailure::Open => "calls are sent without a budget until it returns",
+                BudgetFailure::Closed => "calls fail with BudgetUnavailableError until it returns",
+            };
+            tracing::warn!(target: TARGET, "the budget store is unreachable ({why}); {meanwhile}");
+        }
+        *outage = Some(Outage {
+            retry_at: Instant::now() + STORE_PAUSE,
+        });
+        why
+    }
+
+    fn answered(&self) {
+        if self.outage().take().is_some() {
+            tracing::info!(target: TARGET, "the budget store is reachable again");
+        }
+    }
+}
+
+/// Whole microseconds, rounded up: a slot is never shorter than asked.
+fn micros(d: Duration) -> u64 {
+    d.as_nanos().div_ceil(1000).min(u128::from(u64::MAX)) as u64
+}

@@ -1,0 +1,79 @@
+// argos-addon/testing: the mock's gateway limit in whole UTC seconds, and its per-second counts.
+
+import assert from 'node:assert/strict';
+import { request } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+
+import { ValidationError } from 'argos-addon';
+
+import { startMock } from './support/fixtures.mjs';
+
+const LIMIT = 3;
+const BURST = 10;
+
+/** A keyed `GET /faceauth`, straight over HTTPS: status, headers and body. */
+function get(mock) {
+  return new Promise((resolve, reject) => {
+    const req = request(`${mock.baseUrl}/faceauth`, { ca: mock.caCertPem, headers: { 'x-api-key': mock.apiKey } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Fires `n` requests at once; returns the refused ones, checking that the rest passed. */
+async function burst(mock, n) {
+  const answers = await Promise.all(Array.from({ length: n }, () => get(mock)));
+  for (const { status, headers } of answers.filter((a) => a.status !== 429)) {
+    assert.equal(status, 200);
+    assert.equal(headers['retry-after'], undefined);
+  }
+  return answers.filter((a) => a.status === 429);
+}
+
+const sum = (counts, field) => counts.reduce((total, c) => total + c[field], 0);
+
+test('gatewayLimit refuses the rest of each second and perSecondCounts counts it', async (t) => {
+  const mock = await startMock(t, { gatewayLimit: LIMIT });
+  assert.deepEqual(mock.perSecondCounts(), []);
+  // Into a fresh second, so that the burst most likely fits in one window.
+  await sleep(1005 - (Date.now() % 1000));
+  const refused = await burst(mock, BURST);
+  for (const { headers, body } of refused) {
+    assert.equal(headers['retry-after'], '1');
+    assert.equal(headers['x-amzn-errortype'], 'TooManyRequestsException');
+    assert.deepEqual(JSON.parse(body), { message: 'Too Many Requests' });
+  }
+  const counts = mock.perSecondCounts();
+  assert.equal(sum(counts, 'requests'), BURST);
+  assert.equal(sum(counts, 'throttled'), refused.length);
+  assert.ok(refused.length >= BURST - 2 * LIMIT, JSON.stringify(counts));
+  for (const count of counts) {
+    assert.deepEqual(Object.keys(count).sort(), ['requests', 'second', 'throttled']);
+    assert.equal(count.throttled, Math.max(0, count.requests - LIMIT));
+    assert.ok(Math.abs(count.second - Date.now() / 1000) < 10, String(count.second));
+  }
+
+  mock.setGatewayLimit(null);
+  assert.deepEqual(await burst(mock, BURST), []);
+  assert.equal(sum(mock.perSecondCounts(), 'requests'), 2 * BURST);
+  mock.setGatewayLimit(0);
+  assert.equal((await burst(mock, 2)).length, 2);
+  mock.resetCounts();
+  assert.deepEqual(mock.perSecondCounts(), []);
+});
+
+test('gateway limits must be whole non-negative numbers or null', async (t) => {
+  for (const bad of [-1, 1.5, Number.NaN, 2 ** 53]) {
+    await assert.rejects(startMock(t, { gatewayLimit: bad }), ValidationError, String(bad));
+  }
+  const mock = await startMock(t);
+  for (const bad of [-1, 0.5, Infinity]) {
+    assert.throws(() => mock.setGatewayLimit(bad), ValidationError, String(bad));
+  }
+  assert.deepEqual(await burst(mock, 2), [], 'off by default');
+});
