@@ -57,7 +57,13 @@ export ARGOS_HOSTILE_BIN := $(HOSTILE)
 hostile:
 	$(CARGO) build -p argos-addon-hostile --locked
 
-test-python: python-dev hostile redis-tools
+## The Rust member of the mixed fleets of tests/python/test_fleet.py (core/examples/fleet_worker.rs).
+.PHONY: fleet-worker
+export ARGOS_FLEET_WORKER := $(abspath target/debug/examples/fleet_worker)
+fleet-worker:
+	$(CARGO) build -p argos-addon --example fleet_worker --locked
+
+test-python: python-dev hostile redis-tools node-addon node_modules/.installed fleet-worker
 	$(PY) -m pytest -q tests/python
 	$(PY) -m mypy --strict python/argos_addon tests/python examples/quickstart.py examples/shared_budget.py
 

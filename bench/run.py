@@ -1,12 +1,14 @@
 """`make bench`: argos-addon against the clients users would otherwise pick, side by side.
 
 `python3 bench/run.py --render` only writes RESULTS.md again from bench/results.json (after an
-edit of bench/PROFILE.md).
+edit of bench/PROFILE.md); `python3 bench/run.py --only fleet` measures only the fleet budget
+(bench/fleet.py) and keeps the other figures of results.json.
 
 One mock server (`argos-mock --bench`, release build, HTTPS with its own CA) serves every client
 in turn; each figure is the median of RUNS runs, each run a fresh process; results and ratios go
 to bench/RESULTS.md. Expects `make dist` to have run (the Makefile does) and the bench-only
-environments: .venv-bench (peers: httpx, aiohttp, requests) and bench/node (undici, axios).
+environments: .venv-bench (peers: httpx, aiohttp, requests) and bench/node (undici, axios);
+BENCH_PYTHON names another interpreter that has argos_addon (e.g. .venv/bin/python).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+import fleet
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-PYTHON = str(ROOT / ".venv-bench" / "bin" / "python")
+PYTHON = os.environ.get("BENCH_PYTHON", str(ROOT / ".venv-bench" / "bin" / "python"))
 NODE_DIR = ROOT / "bench" / "node"
 RUST_BENCH = str(ROOT / "target" / "release" / "examples" / "bench")
 MOCK = str(ROOT / "target" / "release" / "argos-mock")
@@ -100,6 +104,7 @@ def command(language: str, client: str, workload: str, mock: Mock, image: Option
 def run_once(argv: List[str], mock: Mock) -> Dict[str, float]:
     env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(mock.ca)}
     env.pop("ARGOS_LOG", None)
+    env.pop("ARGOS_BUDGET_URL", None)  # a budget only where bench/fleet.py asks for one
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env, cwd=NODE_DIR)
     if proc.returncode != 0:
         raise RuntimeError(f"{shlex.join(argv)} failed:\n{proc.stderr[-2000:]}")
@@ -133,20 +138,48 @@ def machine() -> str:
     )
 
 
+def measure_fleet(mock: Mock) -> Dict[str, Any]:
+    bench = [RUST_BENCH, "--base-url", mock.base_url, "--ca", str(mock.ca), "--key", mock.key]
+    overhead = fleet.overhead(bench, lambda argv: run_once(argv, mock), RUNS)
+    accuracy = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "fleet.py"), "accuracy", str(RUNS)], stdout=subprocess.PIPE, text=True, check=True
+    )
+    date = time.strftime("%Y-%m-%d", time.gmtime())
+    return {"date": date, "overhead": overhead, "accuracy": json.loads(accuracy.stdout)}
+
+
+def rendered(saved: Dict[str, Any]) -> str:
+    results = {tuple(key.split("/")): runs for key, runs in saved["results"].items()}
+    imports = {tuple(key.split("/")): ms for key, ms in saved["imports"].items()}
+    return render(results, imports, saved["date"], saved["machine"], saved.get("fleet"))  # type: ignore[arg-type]
+
+
 def main() -> None:
     if sys.argv[1:] == ["--render"]:
         # Only the hand-written part changed: render the committed figures again.
-        saved = json.loads(RAW.read_text())
-        results = {tuple(key.split("/")): runs for key, runs in saved["results"].items()}
-        imports = {tuple(key.split("/")): ms for key, ms in saved["imports"].items()}
-        write(render(results, imports, saved["date"], saved["machine"]))  # type: ignore[arg-type]
+        write(rendered(json.loads(RAW.read_text())))
         return
+    if sys.argv[1:] == ["--only", "fleet"]:
+        saved = json.loads(RAW.read_text())
+        with tempfile.TemporaryDirectory() as tmp:
+            mock = Mock(Path(tmp))
+            try:
+                saved["fleet"] = measure_fleet(mock)
+            finally:
+                mock.close()
+        RAW.write_text(json.dumps(saved, indent=1) + "\n")
+        write(rendered(saved))
+        return
+    if sys.argv[1:]:
+        sys.exit("usage: run.py [--render | --only fleet]")
     results: Dict[Tuple[str, str, str], List[Dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         pictures = images(workdir)
         mock = Mock(workdir)
         try:
+            # First, so that a missing Redis or worker fails the bench in a minute, not after 15.
+            fleet_figures = measure_fleet(mock)
             # Workload by workload, so the figures a ratio compares are taken minutes apart at most.
             for run in range(RUNS):
                 for workload in WORKLOADS:
@@ -169,9 +202,10 @@ def main() -> None:
         "machine": described,
         "results": {"/".join(key): runs for key, runs in results.items()},
         "imports": {"/".join(key): ms for key, ms in imports.items()},
+        "fleet": fleet_figures,
     }
     RAW.write_text(json.dumps(saved, indent=1) + "\n")
-    write(render(results, imports, date, described))
+    write(rendered(saved))
 
 
 def write(report: str) -> None:
@@ -185,7 +219,11 @@ def median(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], key: Tup
 
 
 def render(
-    results: Dict[Tuple[str, str, str], List[Dict[str, float]]], imports: Dict[Tuple[str, str], float], date: str, described: str
+    results: Dict[Tuple[str, str, str], List[Dict[str, float]]],
+    imports: Dict[Tuple[str, str], float],
+    date: str,
+    described: str,
+    fleet_figures: Optional[Dict[str, Any]] = None,
 ) -> str:
     m = lambda lang, client, workload, field: median(results, (lang, client, workload), field)  # noqa: E731
     out = [
@@ -287,7 +325,7 @@ def render(
             out.append(f"| {name} | {shown} | – | – |")
         else:
             out.append(f"| {name} | {shown} | ≤ {goal:g} | {'yes' if value is not None and value <= goal else 'no'} |")
-    out += ["", PROFILE.read_text().strip(), ""]
+    out += ["", *fleet.render(fleet_figures), PROFILE.read_text().strip(), ""]
     return "\n".join(out)
 
 

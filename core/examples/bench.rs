@@ -7,6 +7,10 @@
 //! req/s), `upload` (200 KB multipart POSTs, 16 in flight: req/s), `big-path` / `big-memory`
 //! (one 5 MB upload: peak RSS growth in KiB), `soak` (100,000 GETs, 64 in flight: RSS at 10k
 //! and 100k).
+//!
+//! `--budget-url URL --rate-limit R` runs the same workloads with the fleet budget on that Redis
+//! (bench/fleet.py measures its overhead with R far above the rate reached, so that only the
+//! store's round trip is measured); without them the client has no budget at all.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,6 +26,8 @@ struct Args {
     workload: String,
     image: Option<String>,
     count: usize,
+    budget_url: Option<String>,
+    rate_limit: Option<f64>,
 }
 
 fn args() -> Args {
@@ -32,6 +38,8 @@ fn args() -> Args {
         workload: String::new(),
         image: None,
         count: 0,
+        budget_url: None,
+        rate_limit: None,
     };
     let mut it = std::env::args().skip(1);
     while let (Some(flag), Some(value)) = (it.next(), it.next()) {
@@ -42,6 +50,10 @@ fn args() -> Args {
             "--workload" => args.workload = value,
             "--image" => args.image = Some(value),
             "--count" => args.count = value.parse().expect("--count is a number"),
+            "--budget-url" => args.budget_url = Some(value),
+            "--rate-limit" => {
+                args.rate_limit = Some(value.parse().expect("--rate-limit is a number"))
+            }
             other => panic!("unknown flag {other}"),
         }
     }
@@ -115,13 +127,15 @@ async fn gets(client: &Client, total: usize, in_flight: usize) {
 #[tokio::main]
 async fn main() {
     let args = args();
-    let client = Client::builder()
+    let mut builder = Client::builder()
         .api_key(&args.key)
         .base_url(&args.base_url)
         .ca_cert_pem(std::fs::read(&args.ca).expect("the CA file"))
-        .rate_limit(None)
-        .build()
-        .expect("client");
+        .rate_limit(args.rate_limit);
+    if let Some(url) = &args.budget_url {
+        builder = builder.budget_url(url);
+    }
+    let client = builder.build().expect("client");
     let count = |default: usize| if args.count > 0 { args.count } else { default };
     gets(&client, 64, 64).await; // warm the pool
     let result = match args.workload.as_str() {

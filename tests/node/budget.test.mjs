@@ -230,7 +230,7 @@ test('ARGOS_BUDGET_URL is the default budgetUrl', async (t) => {
   const status = await fromEnv.budgetStatus();
   assert.deepEqual([status.store, status.healthy, status.usedToday, status.remainingToday], ['redis', true, 2, 0]);
   // The count is in the environment's Redis, under this key's prefix.
-  assert.equal(await redis.command('HGET', `${prefixOf(mock.apiKey)}day`, 'used'), '2');
+  assert.equal(await redis.command('HGET', `${prefixOf(mock.apiKey)}budget`, 'used'), '2');
   assert.equal(sent(mock), 2);
 });
 
@@ -399,7 +399,7 @@ test('the next UTC day by the store clock starts a fresh count', async (t) => {
   const before = await client.budgetStatus();
   assert.deepEqual([before.usedToday, before.remainingToday], [2, 0]);
   const prefix = prefixOf(mock.apiKey);
-  assert.ok((await redis.keys()).includes(`${prefix}day`), 'the prefix is argos:{<16 hex of sha256(key)>}:');
+  assert.ok((await redis.keys()).includes(`${prefix}budget`), 'the prefix is argos:{<16 hex of sha256(key)>}:');
   // The budget script adds this offset (microseconds) to Redis TIME: the store is a day ahead.
   assert.equal(await redis.command('SET', `${prefix}clock`, '86400000000'), 'OK');
   const next = await client.budgetStatus();
@@ -489,7 +489,7 @@ test('the store holds no trace of the API key', async (t) => {
   await call(client).catch(() => {});
   await client.budgetStatus();
   const keys = await redis.keys();
-  assert.ok(keys.length >= 2, `${keys}`);
+  assert.ok(keys.length >= 1, `${keys}`);
   const prefix = prefixOf(apiKey);
   assert.match(prefix, /^argos:\{[0-9a-f]{16}\}:$/);
   const sha = createHash('sha256').update(apiKey).digest('hex');
@@ -550,7 +550,7 @@ test('Redis stopped mid-run: closed refuses fast and unsent, local and open serv
   }
   assert.equal(sent(mock), before + 9);
   // Back on the store: the restarted (empty) Redis counts the calls made since.
-  assert.equal(await redis.command('HGET', `${prefixOf(mock.apiKey)}day`, 'used'), '3');
+  assert.equal(await redis.command('HGET', `${prefixOf(mock.apiKey)}budget`, 'used'), '3');
 });
 
 test('a store that never answers counts as unreachable after 250 ms', async (t) => {

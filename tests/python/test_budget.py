@@ -363,7 +363,7 @@ def test_the_store_holds_no_trace_of_the_api_key(mock: MockServer, redis_server:
         client.face_auth.list_page(count=1)
     client.budget_status()
     keys = redis_server.keys()
-    assert keys == [prefix(mock.api_key) + "day", prefix(mock.api_key) + "rate"]
+    assert keys == [prefix(mock.api_key) + "budget"]
     key = mock.api_key.encode()
     for name in keys:
         assert mock.api_key not in name

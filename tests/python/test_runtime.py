@@ -113,7 +113,16 @@ def test_clients_work_in_a_forked_child() -> None:
     assert "posts 6" in proc.stdout
 
 
-def test_ctrl_c_interrupts_a_blocked_sync_call() -> None:
+@pytest.mark.parametrize(
+    "blocked",
+    [
+        "mock.delay_next(30)\nclient = mock.client()",
+        # Waiting for a slot of the budget: the second call's slot is 20 s away.
+        "client = mock.client(rate_limit=0.05)\nclient.face_auth.list_page(count=1)",
+    ],
+    ids=["slow-answer", "budget-slot"],
+)
+def test_ctrl_c_interrupts_a_blocked_sync_call(blocked: str) -> None:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -123,8 +132,11 @@ def test_ctrl_c_interrupts_a_blocked_sync_call() -> None:
                 import sys, time
                 from argos_addon.testing import MockServer
                 mock = MockServer()
-                mock.delay_next(30)
-                client = mock.client()
+                """
+            )
+            + blocked
+            + textwrap.dedent(
+                """
                 print("ready", flush=True)
                 started = time.monotonic()
                 try:

@@ -2,6 +2,7 @@
 //! `daily_quota` per UTC day, kept by this client or, with a `budget_url`, shared by every
 //! client of the same API key through Redis (README, *Sharing one key across processes*).
 
+mod combine;
 mod local;
 mod store;
 
@@ -58,7 +59,7 @@ impl BudgetFailure {
 }
 
 /// What the budget said to one call.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Admission {
     /// Send after `wait`.
     Granted { wait: Duration },

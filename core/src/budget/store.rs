@@ -12,6 +12,7 @@ use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use sha2::{Digest, Sha256};
 
+use super::combine::Combiner;
 use super::{Admission, BudgetFailure};
 use crate::config::ApiKey;
 use crate::error::{Error, Result};
@@ -102,11 +103,30 @@ enum Connection {
 
 /// What a script call answered.
 pub(crate) struct Reply {
-    pub outcome: i64,
+    /// How many of the slots asked for were taken.
+    pub granted: usize,
+    /// Until the first of them.
     pub wait: Duration,
     pub used: u64,
     pub resets_at: DateTime<Utc>,
     pub exhausted: bool,
+    /// Why the others were not: 1 = beyond the longest wait, 2 = the quota is spent.
+    pub cut: i64,
+}
+
+impl Reply {
+    /// The admission of the `i`-th caller of a `take` for slots `interval` apart.
+    fn admission(&self, i: usize, interval: Duration) -> Admission {
+        let wait = self.wait + interval * i as u32;
+        match (i < self.granted, self.cut) {
+            (true, _) => Admission::Granted { wait },
+            (false, 2) => Admission::QuotaSpent {
+                used: self.used,
+                resets_at: self.resets_at,
+            },
+            (false, _) => Admission::TooLong { wait },
+        }
+    }
 }
 
 pub(crate) struct RedisStore {
@@ -115,8 +135,10 @@ pub(crate) struct RedisStore {
     /// Lets one call open the connection while the others wait for it.
     connecting: tokio::sync::Mutex<()>,
     /// The key names, all in one hash slot, derived from a hash of the API key.
-    keys: [String; 3],
+    keys: [String; 2],
     script: redis::Script,
+    /// Shares one `take` among the calls that want slots at the same moment.
+    combiner: Combiner,
     failure: BudgetFailure,
     /// Since when the store has been failing, and until when calls skip it.
     outage: Mutex<Option<Outage>>,
@@ -150,51 +172,50 @@ impl RedisStore {
             target: url.target()?,
             connection: Mutex::new(None),
             connecting: tokio::sync::Mutex::new(()),
-            keys: ["rate", "day", "clock"].map(|k| format!("{prefix}{k}")),
+            keys: ["budget", "clock"].map(|k| format!("{prefix}{k}")),
             script: redis::Script::new(SCRIPT),
+            combiner: Combiner::default(),
             failure,
             outage: Mutex::new(None),
         })
     }
 
     /// Takes a slot within `max_wait` (`interval` apart from the fleet's previous one) and
-    /// counts it against `quota`.
+    /// counts it against `quota`; calls that ask at the same moment share one script call.
     pub(crate) async fn take(
         &self,
         interval: Duration,
         quota: Option<u64>,
         max_wait: Duration,
     ) -> std::result::Result<Admission, String> {
-        let reply = self
-            .call(
-                "take",
-                micros(interval),
-                quota.unwrap_or(0),
-                micros(max_wait),
-            )
-            .await?;
-        Ok(match reply.outcome {
-            0 => Admission::Granted { wait: reply.wait },
-            1 => Admission::TooLong { wait: reply.wait },
-            _ => Admission::QuotaSpent {
-                used: reply.used,
-                resets_at: reply.resets_at,
-            },
-        })
+        self.combiner
+            .take(max_wait, |n, max_wait| async move {
+                let reply = self
+                    .call(
+                        "take",
+                        micros(interval),
+                        quota.unwrap_or(0),
+                        micros(max_wait),
+                        n,
+                    )
+                    .await?;
+                Ok((0..n).map(|i| reply.admission(i, interval)).collect())
+            })
+            .await
     }
 
     /// Holds the fleet for `wait`.
     pub(crate) async fn hold(&self, wait: Duration) -> std::result::Result<(), String> {
-        self.call("hold", micros(wait), 0, 0).await.map(drop)
+        self.call("hold", micros(wait), 0, 0, 0).await.map(drop)
     }
 
     /// Marks the fleet's UTC day spent.
     pub(crate) async fn exhaust(&self) -> std::result::Result<(), String> {
-        self.call("exhaust", 0, 0, 0).await.map(drop)
+        self.call("exhaust", 0, 0, 0, 0).await.map(drop)
     }
 
     pub(crate) async fn status(&self) -> std::result::Result<Reply, String> {
-        self.call("status", 0, 0, 0).await
+        self.call("status", 0, 0, 0, 0).await
     }
 
     /// One script call, or why the store could not answer in time.
@@ -204,6 +225,7 @@ impl RedisStore {
         amount: u64,
         quota: u64,
         max_wait: u64,
+        slots: usize,
     ) -> std::result::Result<Reply, String> {
         if let Some(outage) = *self.outage()
             && Instant::now() < outage.retry_at
@@ -214,7 +236,12 @@ impl RedisStore {
         for key in &self.keys {
             invocation.key(key);
         }
-        invocation.arg(op).arg(amount).arg(quota).arg(max_wait);
+        invocation
+            .arg(op)
+            .arg(amount)
+            .arg(quota)
+            .arg(max_wait)
+            .arg(slots);
         let answer = tokio::time::timeout(STORE_TIMEOUT, async {
             let reply: Vec<i64> = match self.connect().await? {
                 Connection::Single(mut c) => invocation.invoke_async(&mut c).await?,
@@ -229,15 +256,16 @@ impl RedisStore {
             Err(_) => return Err(self.failed(format!("no answer within {STORE_TIMEOUT:?}"))),
         };
         self.answered();
-        let [outcome, wait, used, resets_at, exhausted] = reply[..] else {
+        let [granted, wait, used, resets_at, exhausted, cut] = reply[..] else {
             return Err(format!("the budget script answered {} values", reply.len()));
         };
         Ok(Reply {
-            outcome,
+            granted: granted.max(0) as usize,
             wait: Duration::from_micros(wait.max(0) as u64),
             used: used.max(0) as u64,
             resets_at: DateTime::from_timestamp_micros(resets_at).unwrap_or_default(),
             exhausted: exhausted == 1,
+            cut,
         })
     }
 
