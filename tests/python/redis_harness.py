@@ -26,7 +26,7 @@ import time
 import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Sequence
+from typing import IO, Sequence, TypeVar
 
 __all__ = ["RedisCluster", "RedisHarnessError", "RedisServer"]
 
@@ -245,7 +245,28 @@ def _temp_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
 
 
-class RedisServer:
+_C = TypeVar("_C", bound="_Closing")
+
+
+class _Closing:
+    """``with`` closes it."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RedisServer(_Closing):
     """One ``redis-server`` on a free loopback port, started by the constructor.
 
     ``extra_args`` are more ``redis-server`` arguments (e.g. ``["--maxmemory", "10mb"]``), kept
@@ -316,17 +337,6 @@ class RedisServer:
     def _cli(self, args: Sequence[object]) -> bytes:
         return _run_cli(["-h", "127.0.0.1", "-p", str(self.port)], args)
 
-    def __enter__(self) -> RedisServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"RedisServer(url={self.url!r}, running={self.running})"
 
@@ -336,7 +346,7 @@ def _scan(port: int) -> list[str]:
     return sorted(line for line in out.decode("utf-8", "replace").splitlines() if line)
 
 
-class RedisCluster:
+class RedisCluster(_Closing):
     """Three cluster masters on free loopback ports (bus ports P + 10000 free too), joined by
     ``redis-cli --cluster create``, started by the constructor; ready when every node reports
     ``cluster_state:ok``."""
@@ -445,17 +455,6 @@ class RedisCluster:
     def close(self) -> None:
         """Stops every node and deletes their directories (idempotent)."""
         self._finalizer()
-
-    def __enter__(self) -> RedisCluster:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"RedisCluster(urls={self.urls!r}, running={self.running})"

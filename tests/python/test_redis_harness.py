@@ -3,21 +3,12 @@ comes back empty on the same port; a real three-master cluster is ok on every no
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
 
 from redis_harness import RedisCluster, RedisHarnessError, RedisServer
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+from redis_harness import _port_is_free as port_is_free
 
 
 def test_server_starts_stops_and_restarts_empty_on_the_same_port() -> None:
