@@ -129,7 +129,10 @@ def test_ctrl_c_interrupts_a_blocked_sync_call(blocked: str) -> None:
             "-c",
             textwrap.dedent(
                 """
-                import sys, time
+                import signal, sys, time
+                # A shell's background job starts with SIGINT ignored, and Python then keeps it
+                # so: restore the handler that raises KeyboardInterrupt.
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 from argos_addon.testing import MockServer
                 mock = MockServer()
                 """
