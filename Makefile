@@ -6,7 +6,10 @@ PY := $(abspath $(VENV))/bin/python
 # One interpreter for cargo and maturin, so pyo3 is not rebuilt when switching between them.
 export PYO3_PYTHON := $(PY)
 
-PY_TOOLS := maturin==1.16.0 pytest==9.2.0 pytest-asyncio==1.5.0 pytest-timeout==2.4.0 mypy==2.4.1 hypothesis==6.170.17
+# OpenTelemetry is only ever a test and bench dependency (1.41: the last for Python 3.9).
+OTEL_TOOLS := opentelemetry-api==1.41.1 opentelemetry-sdk==1.41.1
+PY_TOOLS := maturin==1.16.0 pytest==9.2.0 pytest-asyncio==1.5.0 pytest-timeout==2.4.0 mypy==2.4.1 hypothesis==6.170.17 \
+    $(OTEL_TOOLS)
 
 NODE ?= node
 NPM ?= npm
@@ -128,7 +131,7 @@ demo-rust:
 BENCH_VENV := .venv-bench
 bench: dist redis-tools
 	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check httpx==0.28.1 aiohttp==3.14.5 requests==2.34.2
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check httpx==0.28.1 aiohttp==3.14.5 requests==2.34.2 $(OTEL_TOOLS)
 	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/argos_addon-*.whl
 	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error && $(NPM) install --no-save --no-audit --no-fund ../../dist/argos-addon-*.tgz
 	$(CARGO) build --release --locked -p argos-addon --example bench --example fleet_worker -p argos-addon-mock --bin argos-mock

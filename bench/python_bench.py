@@ -2,6 +2,10 @@
 
 Clients: argos-sync, argos-async (argos_addon), httpx-sync, httpx-async, aiohttp, requests.
 Every client verifies TLS against the mock's CA and keeps connections alive.
+
+The argos clients' ``latency-otel`` is ``latency`` with OpenTelemetry set up as an application
+would (see :func:`with_opentelemetry`); it prints ``{"skipped": ...}`` where opentelemetry-sdk is
+not installed.
 """
 
 from __future__ import annotations
@@ -138,6 +142,28 @@ async def async_workload(
     raise SystemExit(f"{name} has no workload {workload}")
 
 
+def with_opentelemetry() -> bool:
+    """Sets the global tracer provider (each span exported to memory by a SimpleSpanProcessor, so
+    the export is in the figure) and meter provider (an in-memory reader); False without the SDK."""
+    try:
+        from opentelemetry import metrics, trace
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    except ImportError:
+        return False
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
+    return True
+
+
+NO_OPENTELEMETRY = {"skipped": "opentelemetry-sdk is not installed in this interpreter"}
+
+
 class Env:
     def __init__(self, args: argparse.Namespace) -> None:
         self.base_url = args.base_url
@@ -156,6 +182,10 @@ class Env:
 def run_argos_sync(env: Env, workload: str) -> Dict[str, Any]:
     import argos_addon
 
+    if workload == "latency-otel":
+        if not with_opentelemetry():
+            return NO_OPENTELEMETRY
+        workload = "latency"
     client = argos_addon.Client(api_key=env.key, base_url=env.base_url, ca_cert=env.ca, rate_limit=None)
     for _ in range(20):
         client.face_auth.get(AUTH_ID)
@@ -173,6 +203,10 @@ def run_argos_sync(env: Env, workload: str) -> Dict[str, Any]:
 def run_argos_async(env: Env, workload: str) -> Dict[str, Any]:
     import argos_addon
 
+    if workload == "latency-otel":
+        if not with_opentelemetry():
+            return NO_OPENTELEMETRY
+        workload = "latency"
     client = argos_addon.AsyncClient(api_key=env.key, base_url=env.base_url, ca_cert=env.ca, rate_limit=None)
 
     async def main() -> Dict[str, Any]:

@@ -44,13 +44,14 @@ CLIENTS: List[Tuple[str, str, List[str]]] = [
     # The core with the bindings' thread shape: each call spawned on a worker while the caller
     # waits (bench/PROFILE.md); not a target, a control.
     ("rust", "core-spawned", ["latency"]),
-    ("python", "argos-sync", ["latency", "big-path", "big-memory"]),
-    ("python", "argos-async", ["latency", "throughput", "upload", "soak"]),
+    ("python", "argos-sync", ["latency", "latency-otel", "big-path", "big-memory"]),
+    ("python", "argos-async", ["latency", "latency-otel", "throughput", "upload", "soak"]),
     ("python", "aiohttp", ["latency", "throughput", "upload", "soak"]),
     ("python", "httpx-async", ["latency", "throughput", "upload"]),
     ("python", "httpx-sync", ["latency"]),
     ("python", "requests", ["latency"]),
     ("node", "argos", ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]),
+    ("node", "argos-otel", ["latency"]),
     ("node", "undici", ["latency", "throughput", "upload", "soak"]),
     ("node", "fetch", ["latency", "throughput", "upload"]),
     ("node", "axios", ["latency", "throughput", "upload"]),
@@ -213,8 +214,42 @@ def write(report: str) -> None:
     print(report)
 
 
+# (label, untraced run, traced run): the same sequential GET (a) without and with OpenTelemetry.
+TRACED = (
+    ("Python Client", ("python", "argos-sync", "latency"), ("python", "argos-sync", "latency-otel")),
+    ("Python AsyncClient", ("python", "argos-async", "latency"), ("python", "argos-async", "latency-otel")),
+    ("Node", ("node", "argos", "latency"), ("node", "argos-otel", "latency")),
+)
+
+
+def tracing_rows(results: Dict[Tuple[str, str, str], List[Dict[str, float]]]) -> List[str]:
+    """What a traced call costs: (a) p50 with tracer and meter providers (SDK, in-memory export)."""
+    out = [
+        "## Tracing",
+        "",
+        "(a) with OpenTelemetry as an application sets it up: the SDK's tracer provider with a",
+        "`SimpleSpanProcessor` into an in-memory exporter, a meter provider, the W3C propagator. The added",
+        "time is the median over runs of traced − untraced p50, both from the same run; it includes the",
+        "SDK's own work (making, processing and exporting the span, aggregating the measurement). Without",
+        "OpenTelemetry, or with no provider set, a call does no tracing work at all (two look-ups).",
+        "",
+        "| client | (a) p50 µs | traced (a) p50 µs | added µs | target ≤ 15 µs |",
+        "| --- | ---: | ---: | ---: | :---: |",
+    ]
+    for label, plain, traced in TRACED:
+        pairs = [(a, b) for a, b in zip(results.get(plain, []), results.get(traced, [])) if "p50_us" in b]
+        if not pairs:
+            out.append(f"| {label} | – | – | – | – |")
+            continue
+        added = statistics.median(b["p50_us"] - a["p50_us"] for a, b in pairs)
+        base = statistics.median(a["p50_us"] for a, _ in pairs)
+        with_otel = statistics.median(b["p50_us"] for _, b in pairs)
+        out.append(f"| {label} | {base:,.0f} | {with_otel:,.0f} | {added:,.0f} | {'yes' if added <= 15 else 'no'} |")
+    return out
+
+
 def median(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], key: Tuple[str, str, str], field: str) -> Optional[float]:
-    runs = results.get(key)
+    runs = [r for r in results.get(key, []) if field in r]  # a skipped run has no figures
     return statistics.median(r[field] for r in runs) if runs else None
 
 
@@ -325,7 +360,7 @@ def render(
             out.append(f"| {name} | {shown} | – | – |")
         else:
             out.append(f"| {name} | {shown} | ≤ {goal:g} | {'yes' if value is not None and value <= goal else 'no'} |")
-    out += ["", *fleet.render(fleet_figures), PROFILE.read_text().strip(), ""]
+    out += ["", *tracing_rows(results), "", *fleet.render(fleet_figures), PROFILE.read_text().strip(), ""]
     return "\n".join(out)
 
 

@@ -48,6 +48,11 @@ export interface ClientOptions {
    * budget, "open" sends without one, "closed" raises BudgetUnavailableError.
    */
   budgetFailure?: "local" | "open" | "closed";
+  /**
+   * Headers sent on every request; x-api-key, content-type, content-length, host, traceparent
+   * and tracestate cannot be set.
+   */
+  defaultHeaders?: Record<string, string> | null;
 }
 // </surface:client-options>
 
@@ -99,6 +104,39 @@ export interface FaceAuthUrlParams {
   token?: string;
 }
 
+/** Per-call settings of {@link Client.withOptions}; a setting left out keeps the client's. */
+export interface CallOptions {
+  /** In milliseconds. Per attempt, for the whole request and answer. */
+  timeout?: number;
+  /** Retries after the first attempt. */
+  maxRetries?: number;
+  /**
+   * Headers sent on every request of the copy, beside (or replacing by name) the client's
+   * `defaultHeaders`; x-api-key, content-type, content-length, host, traceparent and tracestate
+   * cannot be set.
+   */
+  extraHeaders?: Record<string, string>;
+}
+
+/** The HTTP answer that carried a result, and how the call got it. */
+export interface ResponseInfo {
+  status: number;
+  /** `x-amzn-RequestId` (else `x-amz-apigw-id`): quote it to ARGOS support. */
+  requestId: string | null;
+  /** The answer's headers, names lower-cased; a repeated one's values joined by `", "`. */
+  headers: Record<string, string>;
+  /** Attempts the call made: 1 when it was not retried. */
+  attempts: number;
+  /** From the call's start (its wait for the rate limit included) to the answer read whole. */
+  elapsedMs: number;
+}
+
+/** What `faceAuth.withResponse` returns: the operation's value and the response it came in. */
+export interface WithResponse<T> {
+  value: T;
+  response: ResponseInfo;
+}
+
 // <surface:models> written by `make surface` from core/src/surface.rs; do not edit
 /** Scores of the checks the project's policy enabled; a check that did not run has no score. */
 export interface Score {
@@ -122,6 +160,8 @@ export interface FaceAuthResult {
    */
   failCodes: string[];
   rejectedComments: string[];
+  /** The HTTP answer that carried this result (shared by the records of a page). */
+  response: ResponseInfo;
   /** The JSON object as received. */
   raw: Record<string, unknown>;
 }
@@ -147,6 +187,8 @@ export interface FaceAuthRecord {
   policy: Policy | null;
   /** `delete_check`: the record's image and personal data were erased. */
   deleted: boolean;
+  /** The HTTP answer that carried this result (shared by the records of a page). */
+  response: ResponseInfo;
   /** The JSON object as received. */
   raw: Record<string, unknown>;
 }
@@ -156,6 +198,8 @@ export interface FaceAuthPage {
   records: FaceAuthRecord[];
   /** Where the next page starts (bindings show it as an opaque token); none on the last page. */
   nextKey: string | null;
+  /** The HTTP answer that carried this result (shared by the records of a page). */
+  response: ResponseInfo;
 }
 
 /** The reference ID Check submission's values, as the webhook repeats them. */
@@ -209,9 +253,23 @@ export interface BudgetStatus {
 }
 // </surface:models>
 
+/**
+ * `image` and `delete` with the {@link ResponseInfo} that answered them
+ * (`client.faceAuth.withResponse`); the other operations' results carry theirs as `response`.
+ */
+export declare class FaceAuthWithResponse {
+  private constructor();
+  /** The FaceAuth image, decoded, and the answer's response. */
+  image(authId: string): Promise<WithResponse<Buffer>>;
+  /** Erases the image and personal data; `value` is `undefined`. */
+  delete(authId: string): Promise<WithResponse<undefined>>;
+}
+
 /** The Add-On operations of a {@link Client} (`client.faceAuth`). */
 export declare class FaceAuth {
   private constructor();
+  /** `image` and `delete` returning `{ value, response }`. */
+  readonly withResponse: FaceAuthWithResponse;
   /**
    * Compares `faceImage` with the approved ID Check submission `submissionId`. Never retried once
    * the request may have reached the server (each arrival counts against the quota).
@@ -243,6 +301,12 @@ export declare class Client {
   readonly faceAuth: FaceAuth;
   /** The base URL in use, without a trailing slash. */
   readonly baseUrl: string;
+  /**
+   * A client sharing this one's connection pool, rate limit and budget, whose calls use these
+   * settings instead; checked now, before any I/O (a bad one throws
+   * {@link ConfigurationError}). Closing the copy ends only its own calls.
+   */
+  withOptions(options: CallOptions): Client;
   /** The hosted Face Auth URL, its parameters encrypted with this client's key. */
   faceAuthUrl(params: FaceAuthUrlParams): string;
   /**
@@ -250,7 +314,11 @@ export declare class Client {
    * client's own.
    */
   budgetStatus(): Promise<BudgetStatus>;
-  /** Drops the connection pool; later calls reject with {@link APIConnectionError}. */
+  /**
+   * Ends this client's calls (later ones reject with {@link APIConnectionError}) and drops its
+   * share of the connection pool, which closes once the client and its `withOptions` copies are
+   * all closed or collected.
+   */
   close(): void;
 }
 

@@ -1,12 +1,13 @@
 'use strict';
 // The Node face of argos-addon: argument checks and JavaScript shapes over the Rust core, which
 // reads and checks the client's options itself. Every network operation returns a Promise; every
-// failure is one of the classes of errors.js.
+// failure is one of the classes of errors.js; every request goes through telemetry.js.
 
 const { inspect } = require('node:util');
 
 const { addon, call, rethrown } = require('./native.js');
 const { ConfigurationError, ValidationError } = require('./errors.js');
+const { traced } = require('./telemetry.js');
 
 const USER_AGENT = `node/${process.versions.node}`;
 
@@ -86,6 +87,9 @@ function required(Err, where, params, names) {
 const SUBMIT = { submissionId: string, faceImage: image, userId: string, cf1: string, cf2: string, cf3: string };
 const LIST_PAGE = { startDate: date, endDate: date, count: integer, nextKey: string };
 const LIST = { startDate: date, endDate: date, pageSize: integer };
+/** A value the core checks itself. */
+const asGiven = (Err, name, value) => value;
+const WITH_OPTIONS = { timeout: asGiven, maxRetries: asGiven, extraHeaders: asGiven };
 const FACE_AUTH_URL = {
   projectId: string,
   submissionId: string,
@@ -100,17 +104,48 @@ function id(name, value) {
   return string(ValidationError, name, value);
 }
 
-/** The Add-On operations of a {@link Client} (`client.faceAuth`). */
-class FaceAuth {
+// Each operation awaits, in its own body, what `traced` returns: with telemetry off, the addon's
+// own promise (a shared async helper would cost another promise per call, which showed in make
+// bench's sequential latency (a)). `traced` hands each native call the trace context of its span.
+
+/** `image` and `delete` with the response that answered them (`client.faceAuth.withResponse`). */
+class FaceAuthWithResponse {
   #native;
 
   constructor(native) {
     this.#native = native;
   }
 
-  // Each operation awaits the addon's promise in its own body: a shared helper taking the
-  // method and its arguments costs a closure, a spread and another promise on every call, which
-  // showed in make bench's sequential latency (a).
+  /** `{ value, response }`: the FaceAuth image, decoded, and the answer's response. */
+  async image(authId) {
+    const checkedId = id('authId', authId);
+    try {
+      return await traced(this.#native, 'image', (trace) => this.#native.imageWithResponse(checkedId, trace));
+    } catch (err) {
+      throw rethrown(err, this.image);
+    }
+  }
+
+  /** `{ value: undefined, response }`: erases the image and personal data. */
+  async delete(authId) {
+    const checkedId = id('authId', authId);
+    try {
+      return await traced(this.#native, 'delete', (trace) => this.#native.deleteWithResponse(checkedId, trace));
+    } catch (err) {
+      throw rethrown(err, this.delete);
+    }
+  }
+}
+
+/** The Add-On operations of a {@link Client} (`client.faceAuth`). */
+class FaceAuth {
+  #native;
+
+  constructor(native) {
+    this.#native = native;
+    /** `image` and `delete` returning `{ value, response }`. */
+    this.withResponse = new FaceAuthWithResponse(native);
+  }
 
   /** Compares `faceImage` with the approved ID Check submission `submissionId`. */
   async submit(params) {
@@ -120,7 +155,7 @@ class FaceAuth {
       'faceImage',
     ]);
     try {
-      return await this.#native.submit(request);
+      return await traced(this.#native, 'submit', (trace) => this.#native.submit(request, trace));
     } catch (err) {
       throw rethrown(err, this.submit);
     }
@@ -130,7 +165,7 @@ class FaceAuth {
   async get(authId) {
     const checkedId = id('authId', authId);
     try {
-      return await this.#native.get(checkedId);
+      return await traced(this.#native, 'get', (trace) => this.#native.get(checkedId, trace));
     } catch (err) {
       throw rethrown(err, this.get);
     }
@@ -140,7 +175,9 @@ class FaceAuth {
   async listPage(params) {
     const { startDate, endDate, count, nextKey } = checked(ValidationError, 'faceAuth.listPage()', params, LIST_PAGE);
     try {
-      return await this.#native.listPage(startDate, endDate, count, nextKey);
+      return await traced(this.#native, 'list_page', (trace) =>
+        this.#native.listPage(startDate, endDate, count, nextKey, trace),
+      );
     } catch (err) {
       throw rethrown(err, this.listPage);
     }
@@ -150,26 +187,30 @@ class FaceAuth {
   list(params) {
     // Without a pageSize the core picks the page size.
     const { startDate, endDate, pageSize } = checked(ValidationError, 'faceAuth.list()', params, LIST);
-    const pager = call(() => this.#native.pager(startDate, endDate, pageSize));
+    const native = this.#native;
+    const pager = call(() => native.pager(startDate, endDate, pageSize));
     return (async function* records() {
-      for (;;) {
-        let record;
+      while (!pager.done) {
+        let page;
         try {
-          record = await pager.next();
+          page = await traced(native, 'list_page', (trace) => pager.nextPage(trace));
         } catch (err) {
           throw rethrown(err, records);
         }
-        if (record === null) return;
-        yield record;
+        if (page === null) return;
+        yield* page.records;
       }
     })();
   }
+
+  // image and delete take the response too (for their span), and keep only the value.
 
   /** The FaceAuth image, decoded. */
   async image(authId) {
     const checkedId = id('authId', authId);
     try {
-      return await this.#native.image(checkedId);
+      const image = await traced(this.#native, 'image', (trace) => this.#native.imageWithResponse(checkedId, trace));
+      return image.value;
     } catch (err) {
       throw rethrown(err, this.image);
     }
@@ -179,24 +220,41 @@ class FaceAuth {
   async delete(authId) {
     const checkedId = id('authId', authId);
     try {
-      await this.#native.delete(checkedId);
+      await traced(this.#native, 'delete', (trace) => this.#native.deleteWithResponse(checkedId, trace));
     } catch (err) {
       throw rethrown(err, this.delete);
     }
   }
 }
 
+/** Passed to the constructor by `withOptions`, with the copy's native client. */
+const COPY = Symbol('copy');
+
 /** A client of the ARGOS Add-On (FaceAuth) API. */
 class Client {
   #native;
 
-  constructor(opts) {
-    // The addon checks each option's name, type and value. It reads a plain copy: a getter runs
-    // here, so what it throws reaches the caller as it was thrown.
-    const given = { ...options(ConfigurationError, 'new Client()', opts) };
-    this.#native = call(() => new addon.NativeClient(given, USER_AGENT));
+  constructor(opts, native) {
+    if (opts === COPY) {
+      this.#native = native;
+    } else {
+      // The addon checks each option's name, type and value. It reads a plain copy: a getter
+      // runs here, so what it throws reaches the caller as it was thrown.
+      const given = { ...options(ConfigurationError, 'new Client()', opts) };
+      this.#native = call(() => new addon.NativeClient(given, USER_AGENT));
+    }
     /** The Add-On operations. */
     this.faceAuth = new FaceAuth(this.#native);
+  }
+
+  /**
+   * A client sharing this one's connection pool, rate limit and budget, whose calls use these
+   * `timeout` (ms), `maxRetries` and `extraHeaders` instead; checked now, before any I/O.
+   * Closing it ends only its own calls.
+   */
+  withOptions(opts) {
+    const given = checked(ConfigurationError, 'client.withOptions()', opts, WITH_OPTIONS);
+    return new Client(COPY, call(() => this.#native.withOptions(given)));
   }
 
   /** The base URL in use, without a trailing slash. */
@@ -227,7 +285,11 @@ class Client {
     }
   }
 
-  /** Drops the connection pool; later calls reject with `APIConnectionError`. */
+  /**
+   * Ends this client's calls (later ones reject with `APIConnectionError`) and drops its share of
+   * the connection pool, which closes once the client and its `withOptions` copies are all
+   * closed or collected.
+   */
   close() {
     this.#native.close();
   }
@@ -292,6 +354,7 @@ module.exports = {
   ...require('./errors.js'),
   Client,
   FaceAuth,
+  FaceAuthWithResponse,
   encryptQuery,
   decryptQuery,
   parseWebhook,

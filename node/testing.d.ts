@@ -158,7 +158,17 @@ export declare class MockServer {
   requestCount(): number;
   /** Requests that arrived for `method` and `path`, e.g. `("GET", "/faceauth")`. */
   requestCount(method: string, path: string): number;
-  /** Zeroes the request counts (the per-second ones too) and forgets the recorded requests. */
+  /**
+   * TCP connections accepted, whether or not their TLS handshake succeeded; a client that reused
+   * one connection counts once.
+   */
+  connectionCount(): number;
+  /** TLS handshakes completed; a connection whose handshake failed is not counted. */
+  handshakeCount(): number;
+  /**
+   * Zeroes the request counts (the per-second ones and the connection and handshake counts too)
+   * and forgets the recorded requests.
+   */
   resetCounts(): void;
   /** The seconds of the last hour that had keyed requests, oldest first. */
   perSecondCounts(): SecondCount[];

@@ -157,7 +157,23 @@ class MockServer {
     return call(() => this.#native.requestCount(method, path));
   }
 
-  /** Zeroes the request counts (the per-second ones too) and forgets the recorded requests. */
+  /**
+   * TCP connections accepted, whether or not their TLS handshake succeeded. A connection is
+   * counted before it is answered on, so a client that reused one connection counts once.
+   */
+  connectionCount() {
+    return call(() => this.#native.connectionCount());
+  }
+
+  /** TLS handshakes completed; a connection whose handshake failed is not counted. */
+  handshakeCount() {
+    return call(() => this.#native.handshakeCount());
+  }
+
+  /**
+   * Zeroes the request counts (the per-second ones and the connection and handshake counts too)
+   * and forgets the recorded requests.
+   */
   resetCounts() {
     call(() => this.#native.resetCounts());
   }

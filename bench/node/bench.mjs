@@ -1,5 +1,6 @@
 // One benchmark run of one Node client; prints a JSON line. Driven by bench/run.py.
-// Clients: argos (argos-addon), undici (undici.request), fetch (global fetch), axios.
+// Clients: argos (argos-addon), argos-otel (argos-addon in an application with OpenTelemetry
+// tracer and meter providers set), undici (undici.request), fetch (global fetch), axios.
 // Every client verifies TLS against the mock's CA and keeps connections alive.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -91,7 +92,34 @@ async function rate(call, total, inFlight) {
   return { rps: +(total / (Number(process.hrtime.bigint() - started) / 1e9)).toFixed(1) };
 }
 
+/**
+ * Sets global OpenTelemetry providers as an application would (SDK tracer and meter providers,
+ * the async-hooks context manager, the W3C propagator), exporting to memory: what argos-addon's
+ * own telemetry (one span, one trace context and one measurement per call) costs on top.
+ */
+async function setUpOpenTelemetry() {
+  const { context, metrics, propagation, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const tracing = await import('@opentelemetry/sdk-trace-base');
+  const metering = await import('@opentelemetry/sdk-metrics');
+  const spans = new tracing.InMemorySpanExporter();
+  const processor = new tracing.SimpleSpanProcessor(spans);
+  trace.setGlobalTracerProvider(new tracing.BasicTracerProvider({ spanProcessors: [processor] }));
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const exporter = new metering.InMemoryMetricExporter(metering.AggregationTemporality.CUMULATIVE);
+  const reader = new metering.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 1000 });
+  metrics.setGlobalMeterProvider(new metering.MeterProvider({ readers: [reader] }));
+  // The exported spans would otherwise pile up for the whole run.
+  setInterval(() => spans.reset(), 1000).unref();
+}
+
 async function makeClient(name) {
+  if (name === 'argos-otel') {
+    await setUpOpenTelemetry();
+    return makeClient('argos');
+  }
   if (name === 'argos') {
     const { Client } = await import('argos-addon');
     const client = new Client({ apiKey: args.key, baseUrl, caCert: ca, rateLimit: null });

@@ -1,24 +1,42 @@
 //! Reading an answer within bounds: redirects are refused, bodies are capped, and reading stops
 //! at the cap so that a hostile or broken server cannot grow the client's memory.
 
+use std::time::Duration;
+
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{CONTENT_LENGTH, HeaderMap, LOCATION};
-use reqwest::{Response, StatusCode, Url};
+use reqwest::{StatusCode, Url};
 
 use crate::config::MAX_ERROR_READ_BYTES;
 use crate::error::{Error, Result};
+use crate::response::{Response, ResponseInfo};
 
 /// A 2xx answer, read whole.
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// Set by the call once it ends: how many attempts it made and how long it took.
+    pub(crate) attempts: u32,
+    pub(crate) elapsed: Duration,
+}
+
+impl Answer {
+    /// What the result of this answer carries about it.
+    pub(crate) fn response(&self) -> Response {
+        Response::new(ResponseInfo::new(
+            self.status.as_u16(),
+            self.headers.clone(),
+            self.attempts,
+            self.elapsed,
+        ))
+    }
 }
 
 /// Reads `response` into an [`Answer`], or the error it stands for. A 2xx body may hold at most
 /// `max_body` bytes; an error body is read up to [`MAX_ERROR_READ_BYTES`] and the rest ignored.
 /// Dropping the response mid-body closes its connection instead of draining it.
-pub(crate) async fn read(response: Response, max_body: u64) -> Result<Answer> {
+pub(crate) async fn read(response: reqwest::Response, max_body: u64) -> Result<Answer> {
     let status = response.status();
     if status.is_redirection() {
         let location = location(response.url(), response.headers());
@@ -38,6 +56,8 @@ pub(crate) async fn read(response: Response, max_body: u64) -> Result<Answer> {
             status,
             headers,
             body,
+            attempts: 1,
+            elapsed: Duration::ZERO,
         }),
         (_, true) => Err(Error::response_too_large(status, &headers, max_body)),
     }
@@ -46,7 +66,7 @@ pub(crate) async fn read(response: Response, max_body: u64) -> Result<Answer> {
 /// At most `cap` bytes of the body (whose `Content-Length` is `declared`), and whether there
 /// was more.
 async fn read_capped(
-    mut response: Response,
+    mut response: reqwest::Response,
     declared: Option<u64>,
     cap: u64,
 ) -> Result<(Bytes, bool)> {

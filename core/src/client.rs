@@ -5,10 +5,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::{Method, Url};
+use reqwest::Url;
+use reqwest::header::HeaderName;
+use tracing::Instrument as _;
 
 use crate::answer::Answer;
 use crate::budget::{Budget, BudgetFailure};
+use crate::call::{CallOptions, CallSettings};
 use crate::config::{
     self, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT,
@@ -16,8 +19,9 @@ use crate::config::{
 use crate::crypto::{FaceAuthUrlParams, face_auth_url};
 use crate::error::{Error, Result};
 use crate::models::BudgetStatus;
-use crate::retry::{Replay, next_delay};
+use crate::retry::next_delay;
 use crate::setters::setters;
+use crate::telemetry::{self, Ended, Operation, Route};
 use crate::upload::Upload;
 
 /// Configures a [`Client`]. Unset options fall back to `ARGOS_API_KEY` / `ARGOS_BASE_URL`, then
@@ -38,6 +42,7 @@ pub struct ClientBuilder {
     max_response_bytes: Option<u64>,
     ca_cert_pem: Option<Vec<u8>>,
     user_agent_suffix: Option<String>,
+    default_headers: Option<Vec<(String, String)>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -55,6 +60,10 @@ impl fmt::Debug for ClientBuilder {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("ca_cert_pem", &self.ca_cert_pem.as_ref().map(Vec::len))
+            .field(
+                "default_headers",
+                &header_names(self.default_headers.iter().flatten()),
+            )
             .finish()
     }
 }
@@ -93,6 +102,9 @@ impl ClientBuilder {
         ca_cert_pem(pem: impl Into<Vec<u8>>);
         /// Appended to the `User-Agent` (bindings name their language here).
         user_agent_suffix(suffix: impl Into<String>);
+        /// Headers sent on every request. `x-api-key`, `content-type`, `content-length`, `host`,
+        /// `traceparent` and `tracestate` cannot be set this way.
+        default_headers(headers: Vec<(String, String)>);
     }
 
     /// Every option after its fallbacks (environment, then default), checked in this order; no
@@ -123,6 +135,10 @@ impl ClientBuilder {
                 self.max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             )?,
+            default_headers: crate::headers::user_headers(
+                "default_headers",
+                self.default_headers.as_deref().unwrap_or_default(),
+            )?,
             user_agent: config::user_agent(self.user_agent_suffix.as_deref())?,
             ca_certs: config::ca_certs(self.ca_cert_pem.as_deref())?,
         })
@@ -134,8 +150,10 @@ impl ClientBuilder {
         let config = self.resolve()?;
         let http = crate::transport::http_client(&config)?;
         Ok(Client {
+            call: Arc::new(CallSettings::from_config(&config)),
             inner: Arc::new(Inner {
                 budget: Budget::new(&config)?,
+                routes: Operation::ALL.map(|op| Route::new(&config, op)),
                 http,
                 config,
             }),
@@ -148,12 +166,21 @@ impl ClientBuilder {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    call: Arc<CallSettings>,
 }
 
+/// What every copy of a client shares.
 struct Inner {
     http: reqwest::Client,
     config: Config,
     budget: Budget,
+    /// By [`Operation::ALL`]'s order.
+    routes: [Route; 5],
+}
+
+/// Header names without their values, which may be credentials of the application's own.
+fn header_names<'a>(pairs: impl IntoIterator<Item = &'a (String, String)>) -> Vec<&'a str> {
+    pairs.into_iter().map(|(name, _)| name.as_str()).collect()
 }
 
 impl fmt::Debug for Client {
@@ -162,9 +189,9 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &c.base_url())
             .field("api_key", &c.api_key)
-            .field("timeout", &c.timeout)
+            .field("timeout", &self.call.timeout)
             .field("connect_timeout", &c.connect_timeout)
-            .field("max_retries", &c.max_retries)
+            .field("max_retries", &self.call.max_retries)
             .field("rate_limit", &c.rate_limit)
             .field("daily_quota", &c.daily_quota)
             .field("budget_url", &c.budget_url)
@@ -172,6 +199,22 @@ impl fmt::Debug for Client {
             .field("max_upload_bytes", &c.max_upload_bytes)
             .field("max_response_bytes", &c.max_response_bytes)
             .field("extra_ca_certs", &c.ca_certs.len())
+            .field(
+                "default_headers",
+                &c.default_headers
+                    .keys()
+                    .map(HeaderName::as_str)
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "extra_headers",
+                &self
+                    .call
+                    .headers
+                    .keys()
+                    .map(HeaderName::as_str)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -192,8 +235,34 @@ impl Client {
         ClientBuilder::default().build()
     }
 
+    /// The options the client was built with (a [`Client::with_options`] copy changes only
+    /// [`Client::timeout`], [`Client::max_retries`] and the headers it sends).
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// A copy of this client that shares its connection pool, rate limit and budget, with
+    /// `options` applied to its calls; checked before any I/O.
+    pub fn with_options(&self, options: &CallOptions) -> Result<Client> {
+        Ok(Client {
+            inner: self.inner.clone(),
+            call: Arc::new(self.call.with(options)?),
+        })
+    }
+
+    /// Per attempt, for the whole request and answer.
+    pub fn timeout(&self) -> Duration {
+        self.call.timeout
+    }
+
+    pub fn max_retries(&self) -> u32 {
+        self.call.max_retries
+    }
+
+    /// Where `operation` goes, as spans name it.
+    pub fn route(&self, operation: Operation) -> &Route {
+        let index = Operation::ALL.iter().position(|op| *op == operation);
+        &self.inner.routes[index.expect("ALL holds every operation")]
     }
 
     pub fn face_auth(&self) -> FaceAuth<'_> {
@@ -211,32 +280,61 @@ impl Client {
         self.inner.budget.status().await
     }
 
-    /// One logical call: each attempt waits for its slot of the budget, then is sent; failures
-    /// are retried per the policy of `retry.rs`.
+    /// One logical call in its span: each attempt waits for its slot of the budget, then is
+    /// sent; failures are retried per the policy of `retry.rs`.
     pub(crate) async fn execute(
         &self,
-        method: Method,
+        operation: Operation,
         url: Url,
-        replay: Replay,
         upload: Option<&Upload>,
     ) -> Result<Answer> {
-        let config = &self.inner.config;
+        let span = operation.span(self.route(operation));
+        let started = Instant::now();
+        let mut attempts = 0;
+        let outcome = self
+            .attempts(operation, url, upload, &mut attempts)
+            .instrument(span.clone())
+            .await;
+        let ended = match &outcome {
+            Ok(answer) => Ok(Ended {
+                status: answer.status.as_u16(),
+                request_id: crate::response::request_id(&answer.headers),
+            }),
+            Err(err) => Err(err),
+        };
+        telemetry::finish(&span, attempts, ended);
+        let mut answer = outcome?;
+        answer.attempts = attempts;
+        answer.elapsed = started.elapsed();
+        Ok(answer)
+    }
+
+    async fn attempts(
+        &self,
+        operation: Operation,
+        url: Url,
+        upload: Option<&Upload>,
+        attempts: &mut u32,
+    ) -> Result<Answer> {
+        let call = &*self.call;
+        let method = operation.method();
         let mut retry = 0;
         loop {
             // A call the budget refuses was not sent, so it is not retried either.
-            self.inner.budget.admit(config.timeout).await?;
+            self.inner.budget.admit(call.timeout).await?;
+            *attempts += 1;
             let started = Instant::now();
-            let outcome = self.attempt(method.clone(), url.clone(), upload).await;
+            let outcome = self.attempt(operation, url.clone(), upload).await;
             crate::logging::attempt(&method, url.path(), retry + 1, started.elapsed(), &outcome);
             let err = match outcome {
                 Ok(answer) => return Ok(answer),
                 Err(err) => err,
             };
             self.inner.budget.observe(&err).await;
-            if retry >= config.max_retries {
+            if retry >= call.max_retries {
                 return Err(err);
             }
-            let Some(delay) = next_delay(&err, replay, retry) else {
+            let Some(delay) = next_delay(&err, operation.replay(), retry) else {
                 return Err(err);
             };
             crate::logging::retrying(&method, url.path(), retry + 1, delay, &err);
@@ -245,8 +343,20 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, method: Method, url: Url, upload: Option<&Upload>) -> Result<Answer> {
-        let mut request = self.inner.http.request(method, url);
+    async fn attempt(
+        &self,
+        operation: Operation,
+        url: Url,
+        upload: Option<&Upload>,
+    ) -> Result<Answer> {
+        let mut request = self
+            .inner
+            .http
+            .request(operation.method(), url)
+            .timeout(self.call.timeout);
+        if !self.call.headers.is_empty() {
+            request = request.headers(self.call.headers.clone());
+        }
         if let Some(upload) = upload {
             request = request.multipart(upload.form().await?);
         }

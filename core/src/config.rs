@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Certificate, Url};
 
 use crate::budget::{BudgetFailure, StoreUrl};
@@ -84,6 +84,8 @@ pub struct Config {
     pub(crate) budget_failure: BudgetFailure,
     pub(crate) max_upload_bytes: u64,
     pub(crate) max_response_bytes: u64,
+    /// Sent on every request.
+    pub(crate) default_headers: HeaderMap,
     /// Trusted beside the system roots.
     pub(crate) ca_certs: Vec<Certificate>,
     pub(crate) user_agent: String,
@@ -133,6 +135,10 @@ impl Config {
 
     pub fn user_agent(&self) -> &str {
         &self.user_agent
+    }
+
+    pub fn default_headers(&self) -> &HeaderMap {
+        &self.default_headers
     }
 
     /// Joins an endpoint path ("faceauth", "faceauth/image") onto the base URL.

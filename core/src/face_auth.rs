@@ -8,15 +8,16 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::Bytes;
 use chrono::NaiveDate;
 use futures_util::Stream;
-use reqwest::{Method, Url};
+use reqwest::Url;
 use serde_json::Value;
 
 use crate::answer::Answer;
 use crate::client::{Client, FaceAuth};
 use crate::error::{Error, Result};
 use crate::models::{FaceAuthPage, FaceAuthRecord, FaceAuthResult, NextKey};
-use crate::retry::Replay;
+use crate::response::Response;
 use crate::setters::setters;
+use crate::telemetry::Operation;
 use crate::upload::{CheckedImage, FaceImage, ImageFormat, Upload};
 use crate::validate::{self, DEFAULT_PAGE_SIZE};
 
@@ -123,7 +124,7 @@ impl ListParams {
     }
 }
 
-impl FaceAuth<'_> {
+impl<'a> FaceAuth<'a> {
     /// `POST /faceauth`. Never retried once the body may have reached the server.
     pub async fn submit(&self, request: SubmitRequest) -> Result<FaceAuthResult> {
         validate::id("submission_id", &request.submission_id)?;
@@ -142,18 +143,21 @@ impl FaceAuth<'_> {
         ];
         fields.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
         let upload = Upload { fields, image };
-        let url = self.client.config().endpoint("faceauth");
+        let url = self.client.config().endpoint(Operation::Submit.path());
         let answer = self
             .client
-            .execute(Method::POST, url, Replay::OnlyIfUnsent, Some(&upload))
+            .execute(Operation::Submit, url, Some(&upload))
             .await?;
-        parse(&answer, FaceAuthResult::from_json)
+        let mut result = parse(&answer, FaceAuthResult::from_json)?;
+        result.response = answer.response();
+        Ok(result)
     }
 
     /// `GET /faceauth?authId=`: one record, or `NotFound` when the API returns none.
     pub async fn get(&self, auth_id: &str) -> Result<FaceAuthRecord> {
-        let answer = self.on_record(Method::GET, "faceauth", auth_id).await?;
-        let mut records = parse(&answer, FaceAuthPage::from_json)?.records;
+        let answer = self.on_record(Operation::Get, auth_id).await?;
+        let page = parse(&answer, FaceAuthPage::from_json)?;
+        let mut records = page.with_response(answer.response()).records;
         if records.is_empty() {
             return Err(Error::record_not_found(auth_id, &answer.headers));
         }
@@ -166,13 +170,10 @@ impl FaceAuth<'_> {
 
     /// One page of `GET /faceauth`.
     pub async fn list_page(&self, params: &ListParams) -> Result<FaceAuthPage> {
-        let mut url = self.client.config().endpoint("faceauth");
+        let mut url = self.client.config().endpoint(Operation::ListPage.path());
         params.query(&mut url)?;
-        let answer = self
-            .client
-            .execute(Method::GET, url, Replay::Idempotent, None)
-            .await?;
-        parse(&answer, FaceAuthPage::from_json)
+        let answer = self.client.execute(Operation::ListPage, url, None).await?;
+        Ok(parse(&answer, FaceAuthPage::from_json)?.with_response(answer.response()))
     }
 
     /// Every record, newest first, fetching pages lazily. `params.count` is the page size,
@@ -202,26 +203,48 @@ impl FaceAuth<'_> {
 
     /// `GET /faceauth/image`: the decoded image bytes.
     pub async fn image(&self, auth_id: &str) -> Result<Bytes> {
-        let answer = self
-            .on_record(Method::GET, "faceauth/image", auth_id)
-            .await?;
-        decode_image(&answer.body).map_err(|why| invalid(&answer, why))
+        Ok(self.with_response().image(auth_id).await?.0)
     }
 
     /// `DELETE /faceauth`: erases the image and personal data; the record stays, marked deleted.
     pub async fn delete(&self, auth_id: &str) -> Result<()> {
-        self.on_record(Method::DELETE, "faceauth", auth_id).await?;
+        self.with_response().delete(auth_id).await?;
         Ok(())
     }
 
+    /// [`FaceAuth::image`] and [`FaceAuth::delete`] with the [`Response`] that answered them
+    /// (the other operations' results carry theirs).
+    pub fn with_response(&self) -> WithResponse<'a> {
+        WithResponse { face_auth: *self }
+    }
+
     /// `method path?authId=…`: a call about one record, which may be repeated.
-    async fn on_record(&self, method: Method, path: &str, auth_id: &str) -> Result<Answer> {
+    async fn on_record(&self, operation: Operation, auth_id: &str) -> Result<Answer> {
         validate::id("auth_id", auth_id)?;
-        let mut url = self.client.config().endpoint(path);
+        let mut url = self.client.config().endpoint(operation.path());
         url.query_pairs_mut().append_pair("authId", auth_id);
-        self.client
-            .execute(method, url, Replay::Idempotent, None)
-            .await
+        self.client.execute(operation, url, None).await
+    }
+}
+
+/// The operations whose value has no room for a `response`, returning it beside the value.
+#[derive(Clone, Copy, Debug)]
+pub struct WithResponse<'a> {
+    face_auth: FaceAuth<'a>,
+}
+
+impl WithResponse<'_> {
+    /// `GET /faceauth/image`: the decoded image bytes and the answer's [`Response`].
+    pub async fn image(&self, auth_id: &str) -> Result<(Bytes, Response)> {
+        let answer = self.face_auth.on_record(Operation::Image, auth_id).await?;
+        let image = decode_image(&answer.body).map_err(|why| invalid(&answer, why))?;
+        Ok((image, answer.response()))
+    }
+
+    /// `DELETE /faceauth` and the answer's [`Response`].
+    pub async fn delete(&self, auth_id: &str) -> Result<Response> {
+        let answer = self.face_auth.on_record(Operation::Delete, auth_id).await?;
+        Ok(answer.response())
     }
 }
 
@@ -235,12 +258,24 @@ pub struct Pager {
 }
 
 impl Pager {
+    /// Whether the last page was fetched: no call is left to make.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
     /// The next page, or `None` after the last one.
     pub async fn next_page(&mut self) -> Result<Option<FaceAuthPage>> {
+        let client = self.client.clone();
+        self.next_page_with(&client).await
+    }
+
+    /// [`Pager::next_page`] fetched by `client`, a [`Client::with_options`] copy of the pager's
+    /// (say, with the trace context of this page's span).
+    pub async fn next_page_with(&mut self, client: &Client) -> Result<Option<FaceAuthPage>> {
         if self.done {
             return Ok(None);
         }
-        let page = self.client.face_auth().list_page(&self.params).await?;
+        let page = client.face_auth().list_page(&self.params).await?;
         match &page.next_key {
             // A key that does not move would loop forever; treat it as the end.
             Some(key) if self.params.next_key.as_ref() != Some(key) => {

@@ -19,6 +19,7 @@
 
 mod answer;
 mod budget;
+mod call;
 mod client;
 mod config;
 mod crypto;
@@ -28,6 +29,7 @@ mod face_auth;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod headers;
 mod logging;
 mod models;
 mod options;
@@ -35,12 +37,14 @@ mod response;
 mod retry;
 mod setters;
 mod surface;
+mod telemetry;
 mod transport;
 mod upload;
 mod validate;
 mod webhook;
 
 pub use budget::{BudgetFailure, STORE_TIMEOUT, key_prefix as budget_key_prefix};
+pub use call::CallOptions;
 pub use client::{Client, ClientBuilder, FaceAuth};
 pub use config::{
     ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
@@ -54,7 +58,8 @@ pub use crypto::{
 };
 pub use error::{Error, MAX_ERROR_BODY_BYTES, Result, StatusDetails, panic_message};
 pub use error_kind::{BASE_ERROR_CLASS, ErrorKind};
-pub use face_auth::{ListParams, Pager, SubmitRequest};
+pub use face_auth::{ListParams, Pager, SubmitRequest, WithResponse};
+pub use headers::RESERVED_HEADERS;
 pub use logging::{
     ENV_LOG, ExtraLayer, TARGET as LOG_TARGET, init_with_layer as init_logging_with_layer,
 };
@@ -63,8 +68,10 @@ pub use models::{
     Policy, Score, WebhookReference, parse_time,
 };
 pub use options::{CLIENT_OPTIONS, ClientOption, Host, OptionError, OptionType, OptionValue};
+pub use response::{Response, ResponseInfo};
 pub use retry::MAX_RETRY_AFTER;
 pub use surface::{FieldSpec, MODELS, ModelSpec};
+pub use telemetry::{Operation, Route, SPAN_TARGET};
 pub use upload::{FaceImage, ImageFormat};
 pub use validate::{
     DEFAULT_PAGE_SIZE, MAX_FIELD_BYTES, MAX_JSON_DEPTH, MAX_NEXT_KEY_BYTES, MAX_PAGE_SIZE,

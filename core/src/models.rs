@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::response::Response;
 
 /// The documented verdict that means "same person".
 pub const APPROVED: &str = "approved";
@@ -96,6 +97,7 @@ impl FaceAuthResult {
             authentication_id,
             auth_status,
             score,
+            response: Response::default(),
             raw,
         })
     }
@@ -115,6 +117,7 @@ impl FaceAuthRecord {
             deleted: raw.get("delete_check").is_some_and(truthy),
             auth_id,
             auth_status,
+            response: Response::default(),
             raw,
         })
     }
@@ -127,6 +130,7 @@ impl FaceAuthPage {
         let mut page = FaceAuthPage {
             records: Vec::new(),
             next_key: None,
+            response: Response::default(),
         };
         match body {
             Value::Array(items) => {
@@ -144,6 +148,15 @@ impl FaceAuthPage {
             _ => return Err("expected a JSON array".into()),
         }
         Ok(page)
+    }
+
+    /// The page, and each of its records, carrying `response`.
+    pub(crate) fn with_response(mut self, response: Response) -> Self {
+        for record in &mut self.records {
+            record.response = response.clone();
+        }
+        self.response = response;
+        self
     }
 
     fn take_wrapper(&mut self, mut wrapper: Map<String, Value>) -> std::result::Result<(), String> {

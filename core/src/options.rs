@@ -31,6 +31,8 @@ pub enum OptionValue {
     Bytes(Vec<u8>),
     /// A path object (`os.PathLike`).
     Path(PathBuf),
+    /// A `dict` / plain object, its keys as text.
+    Map(Vec<(String, OptionValue)>),
     /// Any other value; the text names its type in the host's words (`list`, `boolean`).
     Other(String),
 }
@@ -61,6 +63,8 @@ pub enum OptionType {
         names: &'static [&'static str],
         set: fn(ClientBuilder, &str) -> Result<ClientBuilder>,
     },
+    /// Header names and text values; `None` / `null` for none.
+    Headers(fn(ClientBuilder, Vec<(String, String)>) -> ClientBuilder),
 }
 
 /// One client option.
@@ -178,6 +182,13 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         python_default: "None",
         doc: "When the budget store cannot answer in time: \"local\" (default) uses this process's own budget, \"open\" sends without one, \"closed\" raises BudgetUnavailableError.",
     },
+    ClientOption {
+        name: "default_headers",
+        js_name: "defaultHeaders",
+        ty: OptionType::Headers(ClientBuilder::default_headers),
+        python_default: "None",
+        doc: "Headers sent on every request; x-api-key, content-type, content-length, host, traceparent and tracestate cannot be set.",
+    },
 ];
 
 /// Why [`ClientBuilder::set`] refused a value.
@@ -248,7 +259,7 @@ impl ClientBuilder {
             OptionType::Text(_) | OptionType::Pem(_) | OptionType::Choice { .. } => {
                 host == Host::Python
             }
-            OptionType::OptionalCount { .. } => true,
+            OptionType::OptionalCount { .. } | OptionType::Headers(_) => true,
             _ => false,
         };
         Ok(match (option.ty, value) {
@@ -274,6 +285,7 @@ impl ClientBuilder {
                 self,
                 Some(number(&value).ok_or_else(|| wrong("a number", &value))?),
             ),
+            (OptionType::Headers(set), value) => set(self, header_pairs(host, name, value)?),
             (OptionType::Pem(set), OptionValue::Bytes(pem)) => set(self, pem),
             (OptionType::Pem(set), OptionValue::Text(text)) if text.contains("-----BEGIN") => {
                 set(self, text.into_bytes())
@@ -301,8 +313,40 @@ fn number(value: &OptionValue) -> Option<f64> {
     }
 }
 
+/// The (name, value) pairs of a header option: a map of text to text.
+pub(crate) fn header_pairs(
+    host: Host,
+    name: &str,
+    value: OptionValue,
+) -> std::result::Result<Vec<(String, String)>, OptionError> {
+    let expected = match host {
+        Host::Python => "a dict of str to str",
+        Host::Node => "an object of string values",
+    };
+    let OptionValue::Map(entries) = value else {
+        return Err(OptionError::WrongType(format!(
+            "{name} must be {expected}, not {}",
+            type_name(host, &value)
+        )));
+    };
+    entries
+        .into_iter()
+        .map(|(header, value)| match value {
+            OptionValue::Text(text) => Ok((header, text)),
+            other => Err(OptionError::WrongType(format!(
+                "{name}[{header:?}] must be {}, not {}",
+                match host {
+                    Host::Python => "a str",
+                    Host::Node => "a string",
+                },
+                type_name(host, &other)
+            ))),
+        })
+        .collect()
+}
+
 /// A duration in the host's unit: seconds, or milliseconds in Node.
-fn duration(host: Host, name: &str, amount: f64) -> Result<Duration> {
+pub(crate) fn duration(host: Host, name: &str, amount: f64) -> Result<Duration> {
     match host {
         Host::Python => crate::config::duration_from_secs(name, amount),
         // The core's rule, in the unit the Node user gave.
@@ -316,7 +360,7 @@ fn duration(host: Host, name: &str, amount: f64) -> Result<Duration> {
 
 /// The whole number a count option was given; `None` for a value of another type, and a wrong
 /// value for one no `i64` holds or, in Node, a number that is not a safe integer.
-fn whole(host: Host, name: &str, value: &OptionValue) -> Option<Result<i64>> {
+pub(crate) fn whole(host: Host, name: &str, value: &OptionValue) -> Option<Result<i64>> {
     match *value {
         OptionValue::Int(n) => Some(Ok(n)),
         OptionValue::HugeInt(_) => {
@@ -341,7 +385,7 @@ fn pem_file(name: &str, path: PathBuf) -> Result<Vec<u8>> {
 }
 
 /// The type of `value` in the host's words, for "must be …, not <type>".
-fn type_name(host: Host, value: &OptionValue) -> String {
+pub(crate) fn type_name(host: Host, value: &OptionValue) -> String {
     let name = match (host, value) {
         (_, OptionValue::Other(name)) => return name.clone(),
         (Host::Python, OptionValue::Null) => "None",
@@ -356,6 +400,8 @@ fn type_name(host: Host, value: &OptionValue) -> String {
         (Host::Python, OptionValue::Bytes(_)) => "bytes",
         (Host::Node, OptionValue::Bytes(_)) => "Buffer",
         (_, OptionValue::Path(_)) => "path",
+        (Host::Python, OptionValue::Map(_)) => "dict",
+        (Host::Node, OptionValue::Map(_)) => "object",
     };
     name.to_owned()
 }
@@ -558,6 +604,18 @@ mod tests {
                 Float(1.0),
                 "caCert must be PEM text, a PEM file's path or a Buffer, not number",
             ),
+            (
+                PY,
+                "default_headers",
+                text("x-team: kyc"),
+                "default_headers must be a dict of str to str, not str",
+            ),
+            (
+                JS,
+                "defaultHeaders",
+                OptionValue::Map(vec![("x-n".into(), Int(1))]),
+                "defaultHeaders[\"x-n\"] must be a string, not number",
+            ),
         ];
         for (host, name, value, expected) in cases {
             match set(host, name, value) {
@@ -609,18 +667,91 @@ mod tests {
     }
 
     #[test]
+    fn default_headers_are_checked_when_the_client_is_built() {
+        let map = |pairs: &[(&str, &str)]| {
+            OptionValue::Map(pairs.iter().map(|(n, v)| ((*n).into(), text(v))).collect())
+        };
+        let config = resolved(JS, "defaultHeaders", map(&[("X-Team", "kyc")]));
+        assert_eq!(config.default_headers()["x-team"], "kyc");
+        assert!(
+            resolved(PY, "default_headers", OptionValue::Null)
+                .default_headers()
+                .is_empty()
+        );
+        assert_eq!(
+            invalid(PY, "default_headers", map(&[("X-Api-Key", "other")])),
+            "default_headers cannot set x-api-key: the client sets it itself"
+        );
+    }
+
+    #[test]
+    fn call_options_in_both_hosts() {
+        use crate::CallOptions;
+        use OptionValue::{Float, Int, Null};
+        let client = Client::builder()
+            .api_key("key-0001")
+            .base_url("https://argos.test/v3")
+            .build()
+            .unwrap();
+        let set = |host, name: &str, value| CallOptions::new().set(host, name, value);
+        let copy = |options: CallOptions| client.with_options(&options);
+        let py = copy(set(PY, "timeout", Float(2.5)).unwrap()).unwrap();
+        assert_eq!(py.timeout(), Duration::from_millis(2500));
+        assert_eq!(py.max_retries(), client.max_retries());
+        let js = copy(set(JS, "timeout", Int(250)).unwrap()).unwrap();
+        assert_eq!(js.timeout(), Duration::from_millis(250));
+        let retries = copy(set(JS, "maxRetries", Int(0)).unwrap()).unwrap();
+        assert_eq!(
+            (retries.max_retries(), retries.timeout()),
+            (0, client.timeout())
+        );
+        assert_eq!(
+            copy(set(PY, "max_retries", Null).unwrap())
+                .unwrap()
+                .max_retries(),
+            client.max_retries()
+        );
+        let message = |result: std::result::Result<CallOptions, OptionError>| match result {
+            Err(OptionError::WrongType(m)) => m,
+            Err(OptionError::Invalid(e)) => e.message().to_owned(),
+            Ok(_) => panic!("accepted"),
+        };
+        assert_eq!(
+            message(set(PY, "timeout", Int(-1))),
+            "timeout must be a positive number of seconds, got -1"
+        );
+        assert_eq!(
+            message(set(PY, "max_retries", Float(1.5))),
+            "max_retries must be an integer, not float"
+        );
+        assert_eq!(
+            message(set(JS, "max_retries", Int(1))),
+            "with_options has no option \"max_retries\"; known: timeout, maxRetries, extraHeaders"
+        );
+        let reserved = || OptionValue::Map(vec![("Traceparent".into(), text("x"))]);
+        assert_eq!(
+            message(set(PY, "extra_headers", reserved())),
+            "extra_headers cannot set traceparent: the client sets it itself"
+        );
+        assert_eq!(
+            message(set(JS, "extraHeaders", reserved())),
+            "extraHeaders cannot set traceparent: the client sets it itself"
+        );
+    }
+
+    #[test]
     fn unknown_names_list_the_known_ones() {
         assert_eq!(
             invalid(PY, "apiKey", text("k")),
             "Client() has no option \"apiKey\"; known: api_key, base_url, timeout, \
              connect_timeout, max_retries, ca_cert, rate_limit, max_upload_bytes, max_response_bytes, \
-             daily_quota, budget_url, budget_failure"
+             daily_quota, budget_url, budget_failure, default_headers"
         );
         assert_eq!(
             invalid(JS, "api_key", text("k")),
             "new Client() has no option \"api_key\"; known: apiKey, baseUrl, timeout, \
              connectTimeout, maxRetries, caCert, rateLimit, maxUploadBytes, maxResponseBytes, \
-             dailyQuota, budgetUrl, budgetFailure"
+             dailyQuota, budgetUrl, budgetFailure, defaultHeaders"
         );
     }
 }

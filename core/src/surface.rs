@@ -31,7 +31,10 @@ pub struct FieldSpec {
 ///
 /// The types are written as the scope that expands the callback names them: `String`, `bool`,
 /// `u8`, `f64`, `Option<_>`, `Vec<_>`, `DateTime<Utc>`, `Value` (the JSON as received, always
-/// the last field and named `raw`), `NextKey`, and the models themselves.
+/// the last field and named `raw`), `NextKey`, `Response` (the HTTP answer's [`ResponseInfo`],
+/// which the Node binding sets itself, hence `#[serde(skip)]`), and the models themselves.
+///
+/// [`ResponseInfo`]: crate::ResponseInfo
 #[macro_export]
 #[doc(hidden)]
 macro_rules! for_each_model {
@@ -58,6 +61,9 @@ macro_rules! for_each_model {
                 /// `Face_Occluded_fail`, ...).
                 fail_codes: Vec<String>,
                 rejected_comments: Vec<String>,
+                /// The HTTP answer that carried this result (shared by the records of a page).
+                #[serde(skip)]
+                response: Response,
                 /// The JSON object as received.
                 raw: Value,
             }
@@ -84,6 +90,9 @@ macro_rules! for_each_model {
                 policy: Option<Policy>,
                 /// `delete_check`: the record's image and personal data were erased.
                 deleted: bool,
+                /// The HTTP answer that carried this result (shared by the records of a page).
+                #[serde(skip)]
+                response: Response,
                 /// The JSON object as received.
                 raw: Value,
             }
@@ -93,6 +102,9 @@ macro_rules! for_each_model {
                 records: Vec<FaceAuthRecord>,
                 /// Where the next page starts (bindings show it as an opaque token); none on the last page.
                 next_key: Option<NextKey>,
+                /// The HTTP answer that carried this result (shared by the records of a page).
+                #[serde(skip)]
+                response: Response,
             }
 
             /// The reference ID Check submission's values, as the webhook repeats them.
@@ -150,7 +162,9 @@ macro_rules! specs {
     ($(
         $(#[doc = $doc:literal])*
         $(#[derive($($derive:ident),*)])?
-        $name:ident { $( $(#[doc = $fdoc:literal])* $field:ident: $ty:ty ),* $(,)? }
+        $name:ident { $(
+            $(#[doc = $fdoc:literal])* $(#[serde($($serde:tt)*)])? $field:ident: $ty:ty
+        ),* $(,)? }
     )*) => {
         /// Every result model, in declaration order.
         pub const MODELS: &[ModelSpec] = &[$(ModelSpec {
@@ -214,6 +228,7 @@ mod tests {
                 ("kyc_submission_id", "Option<String>"),
                 ("policy", "Option<Policy>"),
                 ("deleted", "bool"),
+                ("response", "Response"),
                 ("raw", "Value"),
             ]
             .map(|(name, rust_type)| (name, rust_type.to_owned()))

@@ -4,7 +4,7 @@
 use std::sync::Once;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 
 use crate::config::Config;
 use crate::error::{Error, Result, describe_chain};
@@ -15,7 +15,7 @@ pub(crate) fn http_client(config: &Config) -> Result<reqwest::Client> {
     let mut key_header = HeaderValue::from_str(config.api_key.expose())
         .map_err(|_| Error::configuration("api_key cannot be sent as a header"))?;
     key_header.set_sensitive(true);
-    let mut headers = HeaderMap::new();
+    let mut headers = config.default_headers.clone();
     headers.insert("x-api-key", key_header);
     let mut http = reqwest::Client::builder()
         .default_headers(headers)

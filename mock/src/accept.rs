@@ -1,6 +1,7 @@
 //! The accept loop: TLS handshakes and one HTTP/1.1 connection task per client.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -38,6 +39,8 @@ pub(crate) async fn serve(
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _)) => {
+                    // Counted before the handshake, so a client that gives up on TLS still counts.
+                    shared.connections.fetch_add(1, Ordering::SeqCst);
                     let task = connection(tcp, acceptor.clone(), shared.clone(), closing.clone());
                     connections.spawn(task);
                 }
@@ -68,6 +71,8 @@ async fn connection(
     let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
         return;
     };
+    // Counted before any request is read, so a client holding a response knows it is counted.
+    shared.handshakes.fetch_add(1, Ordering::SeqCst);
     let service = service_fn(move |request| respond(shared.clone(), request));
     let conn = http1::Builder::new().serve_connection(TokioIo::new(tls), service);
     let mut conn = std::pin::pin!(conn);

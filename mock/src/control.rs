@@ -1,5 +1,7 @@
 //! What a test can arrange and inspect on a running [`MockServer`].
 
+use std::sync::atomic::Ordering;
+
 use crate::fault::Fault;
 use crate::limits::{DailyQuota, TokenBucket};
 use crate::recorded::RecordedRequest;
@@ -109,6 +111,24 @@ impl MockServer {
         self.shared.lock().counts.values().sum()
     }
 
+    /// How many TCP connections the server accepted since start (or the last
+    /// [`reset_counts`](Self::reset_counts)), whether or not their TLS handshake then succeeded.
+    ///
+    /// A connection is counted when it is accepted, before the server reads from it, so once a
+    /// client has a response (or a TLS error) its connection is already counted: a client that
+    /// reused one connection for several requests counts once.
+    pub fn connection_count(&self) -> u64 {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// How many TLS handshakes completed since start (or the last
+    /// [`reset_counts`](Self::reset_counts)); each is counted before its connection serves a
+    /// request. Connections whose handshake failed or timed out count in
+    /// [`connection_count`](Self::connection_count) only.
+    pub fn handshake_count(&self) -> u64 {
+        self.shared.handshakes.load(Ordering::SeqCst)
+    }
+
     /// Bench mode, for benchmarks of clients: requests are counted but not recorded, any submit
     /// is approved without its form being parsed or stored, and `GET /faceauth?authId=` for an
     /// unknown `authId` lists a canned approved record, so the server stays cheap and its memory
@@ -117,9 +137,13 @@ impl MockServer {
         self.shared.lock().bench = on;
     }
 
-    /// Zeroes all counts (the per-second ones too) and forgets the recorded requests.
+    /// Zeroes all counts (the per-second ones, [`connection_count`](Self::connection_count) and
+    /// [`handshake_count`](Self::handshake_count) too) and forgets the recorded requests.
+    /// Connections already open are not counted again when they send further requests.
     pub fn reset_counts(&self) {
         let mut state = self.shared.lock();
+        self.shared.connections.store(0, Ordering::SeqCst);
+        self.shared.handshakes.store(0, Ordering::SeqCst);
         state.counts.clear();
         state.requests.clear();
         state.seconds.clear();

@@ -2,6 +2,7 @@
 //! [`MockServer`](crate::MockServer) handle.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -86,6 +87,11 @@ pub(crate) fn count_key(method: &str, path: &str) -> String {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub config: Config,
+    /// TCP connections accepted, counted by the accept loop; outside the lock so that
+    /// counting never waits for a request that holds it.
+    pub connections: AtomicU64,
+    /// TLS handshakes completed, counted by each connection's task before it serves HTTP.
+    pub handshakes: AtomicU64,
     state: Mutex<State>,
 }
 
@@ -115,6 +121,8 @@ impl Shared {
         };
         Self {
             config,
+            connections: AtomicU64::new(0),
+            handshakes: AtomicU64::new(0),
             state: Mutex::new(state),
         }
     }

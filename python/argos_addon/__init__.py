@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Union
 
 from . import _native
-from ._client import AsyncClient, AsyncFaceAuth, Client, DateLike, FaceAuth, FaceImage
+from ._client import (
+    AsyncClient,
+    AsyncFaceAuth,
+    AsyncWithResponse,
+    Client,
+    DateLike,
+    FaceAuth,
+    FaceImage,
+    WithResponse,
+)
 from ._native import (
     BudgetStatus,
     FaceAuthPage,
@@ -18,6 +27,7 @@ from ._native import (
     FaceAuthResult,
     FaceAuthWebhook,
     Policy,
+    ResponseInfo,
     Score,
     WebhookReference,
 )
@@ -31,6 +41,8 @@ __all__ = [
     "AsyncClient",
     "FaceAuth",
     "AsyncFaceAuth",
+    "WithResponse",
+    "AsyncWithResponse",
     "FaceImage",
     "DateLike",
     "FaceAuthResult",
@@ -38,6 +50,7 @@ __all__ = [
     "FaceAuthRecord",
     "Policy",
     "FaceAuthPage",
+    "ResponseInfo",
     "FaceAuthWebhook",
     "WebhookReference",
     "BudgetStatus",

@@ -23,6 +23,7 @@ from . import (
     IPNotAllowedError,
     NotFoundError,
     RateLimitError,
+    ResponseInfo,
     ServerError,
     ValidationError,
     WebhookError,
@@ -90,21 +91,36 @@ def _client(args: argparse.Namespace) -> Client:
     )
 
 
+def _answered(args: argparse.Namespace, response: ResponseInfo) -> None:
+    """With ``--verbose``, what ARGOS support asks for: the call's request id (with its status
+    and attempts), on stderr so that the output stays the result alone."""
+    if args.verbose:
+        attempts = f"{response.attempts} attempt{'' if response.attempts == 1 else 's'}"
+        print(f"request-id: {response.request_id or '-'} ({response.status_code}, {attempts})", file=sys.stderr)
+
+
 def cmd_submit(args: argparse.Namespace) -> None:
     result = _client(args).face_auth.submit(
         args.submission_id, args.image, user_id=args.user_id, cf1=args.cf1, cf2=args.cf2, cf3=args.cf3
     )
+    _answered(args, result.response)
     _print(args, result.to_dict())
 
 
 def cmd_get(args: argparse.Namespace) -> None:
-    _print(args, _client(args).face_auth.get(args.auth_id).to_dict())
+    record = _client(args).face_auth.get(args.auth_id)
+    _answered(args, record.response)
+    _print(args, record.to_dict())
 
 
 def cmd_list(args: argparse.Namespace) -> None:
-    records = [
-        r.to_dict() for r in _client(args).face_auth.list(start_date=args.since, end_date=args.until, page_size=args.page_size)
-    ]
+    # Page by page (what `list` does), so that --verbose shows every call.
+    face_auth = _client(args).face_auth
+    page_size = DEFAULT_PAGE_SIZE if args.page_size is None else args.page_size
+    records = []
+    for page in face_auth._pages(args.since, args.until, page_size):
+        _answered(args, page.response)
+        records += [r.to_dict() for r in page.records]
 
     def rows() -> Iterable[Sequence[str]]:
         yield ("AUTH ID", "STATUS", "CREATED (UTC)", "SUBMISSION", "DELETED")
@@ -116,7 +132,8 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 
 def cmd_image(args: argparse.Namespace) -> None:
-    image = _client(args).face_auth.image(args.auth_id)
+    image, response = _client(args).face_auth.with_response.image(args.auth_id)
+    _answered(args, response)
     if args.output == "-":
         sys.stdout.buffer.write(image)
         return
@@ -126,7 +143,8 @@ def cmd_image(args: argparse.Namespace) -> None:
 
 
 def cmd_delete(args: argparse.Namespace) -> None:
-    _client(args).face_auth.delete(args.auth_id)
+    _, response = _client(args).face_auth.with_response.delete(args.auth_id)
+    _answered(args, response)
     _print(args, {"auth_id": args.auth_id, "deleted": True})
 
 
@@ -213,6 +231,9 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per attempt (default {DEFAULT_TIMEOUT:g})"
     )
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="print each call's request id, status and attempts to stderr"
+    )
     budget = common.add_argument_group("fleet budget")
     budget.add_argument(
         "--budget-url",

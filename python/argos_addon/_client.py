@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime
 import functools
 import os
@@ -16,9 +17,13 @@ from typing import (
     Awaitable,
     Callable,
     Coroutine,
+    Deque,
     Dict,
+    Generic,
     Iterator,
+    Mapping,
     Optional,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -27,7 +32,8 @@ from typing import (
 
 from . import _native
 from ._bridge import start
-from ._native import BudgetStatus, FaceAuthPage, FaceAuthRecord, FaceAuthResult
+from ._native import BudgetStatus, FaceAuthPage, FaceAuthRecord, FaceAuthResult, ResponseInfo
+from ._telemetry import Measured
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -37,7 +43,16 @@ if TYPE_CHECKING:
 
     _P = ParamSpec("_P")
 
-__all__ = ["Client", "AsyncClient", "FaceAuth", "AsyncFaceAuth", "FaceImage", "DateLike"]
+__all__ = [
+    "Client",
+    "AsyncClient",
+    "FaceAuth",
+    "AsyncFaceAuth",
+    "WithResponse",
+    "AsyncWithResponse",
+    "FaceImage",
+    "DateLike",
+]
 
 FaceImage: "TypeAlias" = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 """A path (streamed from disk), image bytes, or a binary file object."""
@@ -57,6 +72,7 @@ DEFAULT_PAGE_SIZE: int = _native.DEFAULT_PAGE_SIZE
 _USER_AGENT = f"python/{sys.version_info[0]}.{sys.version_info[1]}"
 
 _R = TypeVar("_R")
+_T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., object])
 _S = TypeVar("_S", bound="_ClosedOnExit")
 
@@ -109,11 +125,13 @@ class FaceAuth:
     """The Add-On operations of a :class:`Client` (``client.face_auth``).
 
     Each operation is written once, here: :class:`AsyncFaceAuth` runs the same code over a native
-    client whose calls start on the event loop (see :func:`_coroutine`).
+    client whose calls start on the event loop (see :func:`_coroutine`). The native client is
+    :class:`~argos_addon._telemetry.Measured`, which records each call for OpenTelemetry.
     """
 
     def __init__(self, native: _native.NativeClient) -> None:
         self._native = native
+        self.with_response = WithResponse(native)
 
     def submit(
         self,
@@ -155,8 +173,25 @@ class FaceAuth:
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Iterator[FaceAuthRecord]:
         """Every record, newest first, fetching pages lazily as you iterate (``async for`` on an
-        :class:`AsyncClient`)."""
-        return _Records(self._native.pager(_date("start_date", start_date), _date("end_date", end_date), page_size))
+        :class:`AsyncClient`); each page is one ``list_page`` call. The arguments are checked now."""
+        return _Records(self._pager(start_date, end_date, page_size))
+
+    def _pager(
+        self, start_date: Optional[DateLike], end_date: Optional[DateLike], page_size: int
+    ) -> _native.NativePager:
+        """The native pager of ``list()``, its arguments checked (no request is made)."""
+        return self._native.pager(_date("start_date", start_date), _date("end_date", end_date), page_size)
+
+    def _pages(
+        self, start_date: Optional[DateLike], end_date: Optional[DateLike], page_size: int
+    ) -> Iterator[FaceAuthPage]:
+        """The pages ``list()`` walks, each fetched when asked for (sync only)."""
+        pager = self._pager(start_date, end_date, page_size)
+        while not pager.done:
+            page = pager.next_page()
+            if page is None:
+                return
+            yield page
 
     def image(self, auth_id: str) -> bytes:
         """The FaceAuth image, decoded."""
@@ -167,25 +202,34 @@ class FaceAuth:
         return self._native.delete(auth_id)
 
 
-class _OnLoop:
-    """A native client whose operations start on the running event loop and return its future
-    instead of blocking: :class:`FaceAuth`'s code over it is :class:`AsyncFaceAuth`'s."""
+class WithResponse:
+    """``face_auth.with_response``: :meth:`FaceAuth.image` and :meth:`FaceAuth.delete` with the
+    HTTP answer beside their value (the other operations' results carry it as ``response``)."""
 
     def __init__(self, native: _native.NativeClient) -> None:
         self._native = native
-        self.pager = native.pager  # makes no request: stays a plain call
 
-    def __getattr__(self, name: str) -> Callable[..., "asyncio.Future[Any]"]:
-        operation = functools.partial(start, getattr(self._native, name))
-        setattr(self, name, operation)  # found in the instance from now on
-        return operation
+    def image(self, auth_id: str) -> Tuple[bytes, ResponseInfo]:
+        """The FaceAuth image, decoded, and the answer that carried it."""
+        return self._native.image_with_response(auth_id)
+
+    def delete(self, auth_id: str) -> Tuple[None, ResponseInfo]:
+        """Erase the image and personal data; ``(None, the answer)``."""
+        return self._native.delete_with_response(auth_id)
+
+
+class _OnLoop(Generic[_T]):
+    """An async face: the operations of the sync face ``_on_loop``, whose native client starts
+    each call on the running event loop and returns its awaitable, as coroutines."""
+
+    _on_loop: _T
 
 
 def _renamed(method: _F, operation: Callable[..., object], returns: Optional[str] = None) -> _F:
-    """``method``, named and documented as AsyncFaceAuth's ``operation`` (``help()`` shows it);
+    """``method``, named and documented as the async form of ``operation`` (``help()`` shows it);
     ``returns`` replaces the return annotation where the async form returns another type."""
     functools.update_wrapper(method, operation)
-    method.__qualname__ = f"AsyncFaceAuth.{method.__name__}"
+    method.__qualname__ = f"Async{operation.__qualname__}"
     if returns is not None:
         # inspect.signature() reads the function in __wrapped__: a copy of the sync one, with
         # the async return type.
@@ -201,13 +245,13 @@ def _renamed(method: _F, operation: Callable[..., object], returns: Optional[str
 
 
 def _coroutine(
-    operation: "Callable[Concatenate[FaceAuth, _P], _R]",
-) -> "Callable[Concatenate[AsyncFaceAuth, _P], Coroutine[Any, Any, _R]]":
-    """``operation`` of :class:`FaceAuth` as a coroutine of :class:`AsyncFaceAuth`: the same
-    signature, documentation and argument handling, over the client that starts the call on the
-    running event loop."""
+    operation: "Callable[Concatenate[_T, _P], _R]",
+) -> "Callable[Concatenate[_OnLoop[_T], _P], Coroutine[Any, Any, _R]]":
+    """``operation`` of a sync face (:class:`FaceAuth`, :class:`WithResponse`) as a coroutine of
+    its async face: the same signature, documentation and argument handling, over the client
+    that starts the call on the running event loop."""
 
-    async def on_loop(self: AsyncFaceAuth, /, *args: "_P.args", **kwargs: "_P.kwargs") -> _R:
+    async def on_loop(self: _OnLoop[_T], /, *args: "_P.args", **kwargs: "_P.kwargs") -> _R:
         return await cast("Awaitable[_R]", operation(self._on_loop, *args, **kwargs))
 
     return _renamed(on_loop, operation)
@@ -215,21 +259,33 @@ def _coroutine(
 
 def _async_records(
     operation: "Callable[Concatenate[FaceAuth, _P], Iterator[FaceAuthRecord]]",
-) -> "Callable[Concatenate[AsyncFaceAuth, _P], AsyncIterator[FaceAuthRecord]]":
+) -> "Callable[Concatenate[_OnLoop[FaceAuth], _P], AsyncIterator[FaceAuthRecord]]":
     """``FaceAuth.list`` for :class:`AsyncFaceAuth`: the same pager, walked with ``async for``."""
 
-    def on_loop(self: AsyncFaceAuth, /, *args: "_P.args", **kwargs: "_P.kwargs") -> AsyncIterator[FaceAuthRecord]:
+    def on_loop(self: _OnLoop[FaceAuth], /, *args: "_P.args", **kwargs: "_P.kwargs") -> AsyncIterator[FaceAuthRecord]:
         return _AsyncRecords(cast(_Records, operation(self._on_loop, *args, **kwargs)).pager)
 
     return _renamed(on_loop, operation, returns="AsyncIterator[FaceAuthRecord]")
 
 
-class AsyncFaceAuth:
+class AsyncWithResponse(_OnLoop[WithResponse]):
+    """``face_auth.with_response`` of an :class:`AsyncClient`: those of :class:`WithResponse` as
+    coroutines."""
+
+    def __init__(self, on_loop: WithResponse) -> None:
+        self._on_loop = on_loop
+
+    image = _coroutine(WithResponse.image)
+    delete = _coroutine(WithResponse.delete)
+
+
+class AsyncFaceAuth(_OnLoop[FaceAuth]):
     """The Add-On operations of an :class:`AsyncClient` (``client.face_auth``): those of
     :class:`FaceAuth` as coroutines, and ``list`` as an async iterator."""
 
     def __init__(self, native: _native.NativeClient) -> None:
-        self._on_loop = FaceAuth(cast(_native.NativeClient, _OnLoop(native)))
+        self._on_loop = FaceAuth(cast(_native.NativeClient, Measured(native, on_loop=True)))
+        self.with_response = AsyncWithResponse(self._on_loop.with_response)
 
     submit = _coroutine(FaceAuth.submit)
     get = _coroutine(FaceAuth.get)
@@ -240,25 +296,50 @@ class AsyncFaceAuth:
 
 
 class _Records(Iterator[FaceAuthRecord]):
+    """Every record of the pages of ``pager``, the native pager (fetching a page per call, and
+    saying when the walk is done); :func:`_async_records` walks the same pager with ``await``.
+    Threads may share one: each record is taken once."""
+
     def __init__(self, pager: _native.NativePager) -> None:
         self.pager = pager
+        self._records: Deque[FaceAuthRecord] = collections.deque()
 
     def __next__(self) -> FaceAuthRecord:
-        record = self.pager.next()
-        if record is None:
-            raise StopIteration
-        return record
+        while True:
+            try:
+                return self._records.popleft()
+            except IndexError:
+                pass
+            page = None if self.pager.done else self.pager.next_page()
+            if page is None:
+                raise StopIteration
+            self._records.extend(page.records)
 
 
 class _AsyncRecords(AsyncIterator[FaceAuthRecord]):
+    """:class:`_Records` with ``await``, over a pager whose ``next_page`` returns an awaitable.
+    Tasks calling ``__anext__`` at once wait their turn: each record is taken once."""
+
     def __init__(self, pager: _native.NativePager) -> None:
         self._pager = pager
+        self._records: Deque[FaceAuthRecord] = collections.deque()
+        self._lock: Optional[asyncio.Lock] = None
 
     async def __anext__(self) -> FaceAuthRecord:
-        record: Optional[FaceAuthRecord] = await start(self._pager.next)
-        if record is None:
-            raise StopAsyncIteration
-        return record
+        if self._lock is None:
+            # Made here, on the running loop (Python 3.9 binds a lock to the loop it is made on).
+            import asyncio
+
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            while not self._records:
+                if self._pager.done:
+                    raise StopAsyncIteration
+                page = await cast("Awaitable[Optional[FaceAuthPage]]", self._pager.next_page())
+                if page is None:
+                    raise StopAsyncIteration
+                self._records.extend(page.records)
+            return self._records.popleft()
 
 
 class _ClosedOnExit:
@@ -301,6 +382,7 @@ class _BaseClient:
         daily_quota: Optional[int] = None,
         budget_url: Optional[str] = None,
         budget_failure: Optional[Literal["local", "open", "closed"]] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
     ) -> None:
         """The client options (README, "Options and environment"). A bad value raises
         :class:`~argos_addon.ConfigurationError` here, before any I/O (a wrong type, ``TypeError``).
@@ -323,6 +405,8 @@ class _BaseClient:
         - ``budget_failure``: When the budget store cannot answer in time: "local" (default) uses
           this process's own budget, "open" sends without one, "closed" raises
           BudgetUnavailableError.
+        - ``default_headers``: Headers sent on every request; x-api-key, content-type,
+          content-length, host, traceparent and tracestate cannot be set.
         """
         self._open(
             {
@@ -338,6 +422,7 @@ class _BaseClient:
                 "daily_quota": daily_quota,
                 "budget_url": budget_url,
                 "budget_failure": budget_failure,
+                "default_headers": default_headers,
             }
         )
     # </surface:client-options>
@@ -352,6 +437,27 @@ class _BaseClient:
     @property
     def base_url(self) -> str:
         return self._native.base_url
+
+    def with_options(
+        self: _C,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _C:
+        """A client of the same class with other settings for its calls, sharing this one's
+        connection pool, rate limit and budget: ``client.with_options(timeout=5).face_auth.get(i)``.
+
+        ``None`` keeps this client's value; ``extra_headers`` are sent beside ``default_headers``
+        (replacing those of the same name). A bad value raises
+        :class:`~argos_addon.ConfigurationError` here (a wrong type, ``TypeError``), before any I/O.
+        Closing the copy (``close()``, ``with``) closes only the copy, never the shared pool;
+        closing this client closes its copies too.
+        """
+        copy = object.__new__(type(self))
+        options: Dict[str, object] = {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers}
+        copy._native = self._native.with_options(options)
+        return copy
 
     def face_auth_url(
         self,
@@ -380,7 +486,7 @@ class Client(_BaseClient, _ClosedOnExit):
 
     @functools.cached_property
     def face_auth(self) -> FaceAuth:
-        return FaceAuth(self._native)
+        return FaceAuth(cast(_native.NativeClient, Measured(self._native, on_loop=False)))
 
     def budget_status(self) -> BudgetStatus:
         """Today's budget of this key: the fleet's, from the budget store (one round trip), else
@@ -388,7 +494,8 @@ class Client(_BaseClient, _ClosedOnExit):
         return self._native.budget_status()
 
     def close(self) -> None:
-        """Close the connection pool; later calls raise :class:`~argos_addon.APIConnectionError`."""
+        """Close the connection pool; later calls raise :class:`~argos_addon.APIConnectionError`.
+        A :meth:`with_options` copy closes only itself."""
         self._native.close()
 
 
@@ -411,7 +518,8 @@ class AsyncClient(_BaseClient):
         return cast(BudgetStatus, await start(self._native.budget_status))
 
     async def aclose(self) -> None:
-        """Close the connection pool; later calls raise :class:`~argos_addon.APIConnectionError`."""
+        """Close the connection pool; later calls raise :class:`~argos_addon.APIConnectionError`.
+        A :meth:`with_options` copy closes only itself."""
         self._native.close()
 
     async def __aenter__(self: _C) -> _C:

@@ -13,6 +13,25 @@ DEFAULT_CONNECT_TIMEOUT: float
 DEFAULT_MAX_RETRIES: int
 DEFAULT_PAGE_SIZE: int
 
+class ResponseInfo:
+    """The HTTP answer that carried a result (`result.response`, `with_response`)."""
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def request_id(self) -> Optional[str]:
+        """`x-amzn-RequestId` (else `x-amz-apigw-id`): quote it to ARGOS support."""
+    @property
+    def headers(self) -> Dict[str, str]:
+        """A fresh dict of the answer's headers, names lower-cased."""
+    @property
+    def attempts(self) -> int:
+        """Attempts the call made, 1 when it was not retried."""
+    @property
+    def elapsed(self) -> float:
+        """Seconds from the call's start (its wait for the budget included) to the answer read
+        whole."""
+    def to_dict(self) -> Dict[str, Any]: ...
+
 # <surface:models> written by `make surface` from core/src/surface.rs; do not edit
 class Score:
     """Scores of the checks the project's policy enabled; a check that did not run has no score."""
@@ -46,6 +65,9 @@ class FaceAuthResult:
         """
     @property
     def rejected_comments(self) -> List[str]: ...
+    @property
+    def response(self) -> ResponseInfo:
+        """The HTTP answer that carried this result (shared by the records of a page)."""
     @property
     def raw(self) -> Dict[str, Any]:
         """The JSON object as received."""
@@ -87,6 +109,9 @@ class FaceAuthRecord:
     def deleted(self) -> bool:
         """`delete_check`: the record's image and personal data were erased."""
     @property
+    def response(self) -> ResponseInfo:
+        """The HTTP answer that carried this result (shared by the records of a page)."""
+    @property
     def raw(self) -> Dict[str, Any]:
         """The JSON object as received."""
     def to_dict(self) -> Dict[str, Any]: ...
@@ -100,6 +125,9 @@ class FaceAuthPage:
         """Where the next page starts (bindings show it as an opaque token); none on the last
         page.
         """
+    @property
+    def response(self) -> ResponseInfo:
+        """The HTTP answer that carried this result (shared by the records of a page)."""
     def to_dict(self) -> Dict[str, Any]: ...
 
 class WebhookReference:
@@ -188,15 +216,20 @@ class Completions:
     def drain(self) -> List[Tuple[int, Any, Optional[BaseException]]]: ...
     def cancel(self, id: int) -> None: ...
 
+# An operation's span name and OpenTelemetry HTTP client attributes: span_name, method,
+# url_template, server_address, server_port.
+_Route = Dict[str, Any]
+
 # Each operation blocks and returns its value; given `to`, it starts on the runtime instead,
 # returns None at once and settles the target's future.
-class NativePager:
-    def next(self, to: Optional[_Target] = None) -> Optional[FaceAuthRecord]: ...
-
 class NativeClient:
     def __init__(self, options: Dict[str, object], *, user_agent_suffix: str) -> None: ...
+    def with_options(
+        self, options: Dict[str, object], trace_context: Optional[Sequence[Tuple[str, str]]] = None
+    ) -> NativeClient: ...
     @property
     def base_url(self) -> str: ...
+    def routes(self) -> Dict[str, _Route]: ...
     def close(self) -> None: ...
     def submit(
         self, submission_id: str, face_image: _Image, fields: _UserFields, to: Optional[_Target] = None
@@ -210,13 +243,25 @@ class NativeClient:
         next_key: Optional[str],
         to: Optional[_Target] = None,
     ) -> FaceAuthPage: ...
+    # Checks the parameters now, before any request.
     def pager(self, start_date: Optional[str], end_date: Optional[str], page_size: int) -> NativePager: ...
     def image(self, auth_id: str, to: Optional[_Target] = None) -> bytes: ...
     def delete(self, auth_id: str, to: Optional[_Target] = None) -> None: ...
+    def image_with_response(self, auth_id: str, to: Optional[_Target] = None) -> Tuple[bytes, ResponseInfo]: ...
+    def delete_with_response(self, auth_id: str, to: Optional[_Target] = None) -> Tuple[None, ResponseInfo]: ...
     def budget_status(self, to: Optional[_Target] = None) -> BudgetStatus: ...
     def face_auth_url(
         self, project_id: str, submission_id: str, fields: _UserFields, token: Optional[str]
     ) -> str: ...
+
+# The pages of list(): `next_page` fetches the next one (None after the last), with the W3C
+# trace context pairs when given; calls made at once wait for each other.
+class NativePager:
+    @property
+    def done(self) -> bool: ...
+    def next_page(
+        self, trace_context: Optional[Sequence[Tuple[str, str]]] = None, to: Optional[_Target] = None
+    ) -> Optional[FaceAuthPage]: ...
 
 class NativeMock:
     # The defaults of port, max_body_bytes, rate_limit, daily_quota, gateway_limit and
@@ -268,6 +313,8 @@ class NativeMock:
     def set_gateway_limit(self, per_second: Optional[int]) -> None: ...
     def request_count(self, method: str, path: str) -> int: ...
     def total_requests(self) -> int: ...
+    def connection_count(self) -> int: ...
+    def handshake_count(self) -> int: ...
     def reset_counts(self) -> None: ...
     def per_second_counts(self) -> List[Dict[str, int]]: ...
     def requests(self) -> List[Dict[str, Any]]: ...

@@ -207,8 +207,18 @@ class MockServer(_ClosedOnExit):
             raise TypeError("give both method and path, or neither")
         return self._native.request_count(method, path)
 
+    def connection_count(self) -> int:
+        """TCP connections accepted, whether or not their TLS handshake succeeded. A connection
+        is counted before it is answered on, so a client that reused one connection counts once."""
+        return self._native.connection_count()
+
+    def handshake_count(self) -> int:
+        """TLS handshakes completed; a connection whose handshake failed is not counted."""
+        return self._native.handshake_count()
+
     def reset_counts(self) -> None:
-        """Zero the request counts (the per-second ones too) and forget the recorded requests."""
+        """Zero the request counts (the per-second ones and the connection and handshake counts
+        too) and forget the recorded requests."""
         self._native.reset_counts()
 
     def per_second_counts(self) -> List[Dict[str, int]]:

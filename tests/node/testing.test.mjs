@@ -1,7 +1,8 @@
-// argos-addon/testing: the mock's gateway limit in whole UTC seconds, and its per-second counts.
+// argos-addon/testing: the mock's gateway limit in whole UTC seconds, its per-second counts, and its
+// connection and handshake counts.
 
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 
@@ -76,4 +77,48 @@ test('gateway limits must be whole non-negative numbers or null', async (t) => {
     assert.throws(() => mock.setGatewayLimit(bad), ValidationError, String(bad));
   }
   assert.deepEqual(await burst(mock, 2), [], 'off by default');
+});
+
+/** Two keyed `GET /faceauth` through `agent`, one after the other, each read to the end. */
+async function getTwice(mock, agent) {
+  for (let i = 0; i < 2; i++) {
+    const status = await new Promise((resolve, reject) => {
+      const req = request(`${mock.baseUrl}/faceauth`, { agent, headers: { 'x-api-key': mock.apiKey } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 200);
+  }
+}
+
+test('connectionCount and handshakeCount count connections, not requests', async (t) => {
+  const mock = await startMock(t);
+  // One socket at most: the second request waits for the first one's socket and reuses it.
+  const agent = (ca) => new Agent({ ca, keepAlive: true, maxSockets: 1 });
+  const counts = () => [mock.connectionCount(), mock.handshakeCount()];
+  assert.deepEqual(counts(), [0, 0]);
+  // The server counts a connection before it answers on it, so no waiting is needed.
+  const first = agent(mock.caCertPem);
+  t.after(() => first.destroy());
+  await getTwice(mock, first);
+  assert.equal(mock.requestCount(), 2);
+  assert.deepEqual(counts(), [1, 1]);
+  const second = agent(mock.caCertPem);
+  t.after(() => second.destroy());
+  await getTwice(mock, second);
+  assert.deepEqual(counts(), [2, 2]);
+
+  // A client that trusts another CA connects, but completes no handshake.
+  const stranger = await startMock(t);
+  const distrusting = agent(stranger.caCertPem);
+  t.after(() => distrusting.destroy());
+  // (OpenSSL says CERT_SIGNATURE_FAILURE: both CAs have the same name.)
+  await assert.rejects(getTwice(mock, distrusting), (err) => /CERT/.test(err.code));
+  assert.deepEqual(counts(), [3, 2]);
+
+  mock.resetCounts();
+  assert.deepEqual(counts(), [0, 0]);
 });

@@ -18,13 +18,16 @@ import {
   RateLimitError,
   VERSION,
   type BudgetStatus,
+  type CallOptions,
   type ClientOptions,
   type FaceAuthPage,
   type FaceAuthRecord,
   type FaceAuthResult,
   type FaceAuthWebhook,
   type Policy,
+  type ResponseInfo,
   type Score,
+  type WithResponse,
 } from 'argos-addon';
 import { MockServer, type RecordedRequest, type SecondCount } from 'argos-addon/testing';
 
@@ -216,3 +219,34 @@ mock.resetCounts();
 await mock.stop();
 // @ts-expect-error use MockServer.start()
 new MockServer();
+
+// Per-call options, default headers and the response of every answer.
+new Client({ defaultHeaders: { 'x-team': 'kyc' } });
+new Client({ defaultHeaders: null });
+// @ts-expect-error header values are strings
+new Client({ defaultHeaders: { 'x-retries': 3 } });
+const callOptions: CallOptions = { timeout: 5_000, maxRetries: 0, extraHeaders: { 'x-request-tag': 'a' } };
+const copy: Client = client.withOptions(callOptions);
+copy.withOptions({ timeout: 100 }).close();
+// @ts-expect-error milliseconds, as a number
+client.withOptions({ timeout: '5s' });
+// @ts-expect-error only the per-call options
+client.withOptions({ apiKey: 'k' });
+// @ts-expect-error camelCase in Node
+client.withOptions({ max_retries: 1 });
+
+const info: ResponseInfo = result.response;
+const infoFields: [number, string | null, number, number] = [info.status, info.requestId, info.attempts, info.elapsedMs];
+const contentType: string | undefined = info.headers['content-type'];
+const recordInfo: ResponseInfo = record.response;
+const pageInfo: ResponseInfo = page.response;
+// @ts-expect-error Node says status, not status_code
+info.status_code;
+
+const withImage: WithResponse<Buffer> = await copy.faceAuth.withResponse.image(id);
+const imageBytes: Buffer = withImage.value;
+const imageInfo: ResponseInfo = withImage.response;
+const { value: gone, response: deleteInfo }: { value: undefined; response: ResponseInfo } =
+  await client.faceAuth.withResponse.delete(id);
+// @ts-expect-error only image and delete: the other results carry their response
+client.faceAuth.withResponse.get(id);

@@ -40,12 +40,22 @@ class Api:
     """The same calls on a sync ``Client`` or an ``AsyncClient`` (each async call in its own
     ``asyncio.run``, which also proves one AsyncClient survives many event loops)."""
 
-    def __init__(self, client: Any, is_async: bool) -> None:
+    def __init__(self, client: Any, is_async: bool, face: Any = None) -> None:
         self.client = client
         self.is_async = is_async
+        self.face = client.face_auth if face is None else face
+
+    @property
+    def with_response(self) -> "Api":
+        """The calls of ``face_auth.with_response``."""
+        return Api(self.client, self.is_async, self.client.face_auth.with_response)
+
+    def with_options(self, **options: Any) -> "Api":
+        """The calls of ``client.with_options(**options)``."""
+        return Api(self.client.with_options(**options), self.is_async)
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self.client.face_auth, name)
+        method = getattr(self.face, name)
         if not self.is_async:
             return method  # type: ignore[no-any-return]
 

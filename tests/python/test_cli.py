@@ -62,6 +62,31 @@ def test_the_whole_api(capsys: pytest.CaptureFixture[str], base: List[str], tmp_
     assert code == 0 and out.startswith("https://form.argosidentity.com/face-auth?pid=")
 
 
+def test_verbose_prints_the_request_id_of_every_call(
+    capsys: pytest.CaptureFixture[str], base: List[str], tmp_path: pathlib.Path, mock: MockServer
+) -> None:
+    selfie = tmp_path / "selfie.jpg"
+    selfie.write_bytes(jpeg(1))
+    line = re.compile(r"request-id: [0-9a-f-]{36} \(200, 1 attempt\)")
+    code, out, err = run(capsys, "submit", SUBMISSION, str(selfie), "--json", "--verbose", *base)
+    assert code == 0 and line.fullmatch(err.strip()), err
+    auth_id = json.loads(out)["authentication_id"]
+    mock.add_record(auth_id="rec0001")
+    code, out, err = run(capsys, "list", "--page-size", "1", "-v", *base)
+    assert code == 0 and len(err.splitlines()) == mock.request_count("GET", "/faceauth") >= 2
+    assert all(line.fullmatch(each) for each in err.splitlines()), err
+    mock.fail_next(503, "busy", method="GET", path="/faceauth")
+    code, out, err = run(capsys, "get", auth_id, "--verbose", *base)
+    assert code == 0 and re.fullmatch(r"request-id: [0-9a-f-]{36} \(200, 2 attempts\)", err.strip()), err
+    code, out, err = run(capsys, "image", auth_id, "-o", str(tmp_path / "out.jpg"), "--verbose", *base)
+    assert code == 0 and line.fullmatch(err.strip()), err
+    mock.fail_next(200, "{}", headers={"x-amzn-RequestId": "fixed-request-id"}, method="DELETE", path="/faceauth")
+    code, out, err = run(capsys, "delete", auth_id, "--verbose", *base)
+    assert code == 0 and err == "request-id: fixed-request-id (200, 1 attempt)\n"
+    code, out, err = run(capsys, "get", auth_id, *base)
+    assert code == 0 and err == ""
+
+
 def test_decrypt_and_webhook(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> None:
     crypto = vectors("crypto.json")
     code, out, _ = run(capsys, "decrypt", crypto["encrypt"][1]["ciphertext"], "--api-key", crypto["api_key"], "--json")

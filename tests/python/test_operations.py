@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 import pathlib
+import threading
 import urllib.parse
+from typing import Iterator, List, Union
 
 import pytest
 
@@ -117,6 +120,59 @@ def test_the_sync_list_fetches_only_what_is_read(mock: MockServer) -> None:
     assert mock.request_count("GET", "/faceauth") == 0
     assert next(records).auth_id == "rec0010"
     assert mock.request_count("GET", "/faceauth") == 1
+
+
+@pytest.mark.parametrize("n,page_size", [(9, 2), (8, 4), (3, 5)])
+def test_list_yields_every_record_of_every_page_once(api: Api, mock: MockServer, n: int, page_size: int) -> None:
+    _seed(mock, n)
+    mock.reset_counts()
+    assert [r.auth_id for r in api.list(page_size=page_size)] == [f"rec{i:04}" for i in range(n - 1, -1, -1)]
+    assert mock.request_count("GET", "/faceauth") >= -(-n // page_size)
+
+
+def test_anext_called_at_once_by_several_tasks_takes_each_record_once(mock: MockServer) -> None:
+    _seed(mock, 7)
+    client = mock.async_client()
+
+    async def race() -> List[Union[argos_addon.FaceAuthRecord, BaseException]]:
+        records = client.face_auth.list(page_size=2)
+        # Two more calls than records: they wait for the others, then end the iteration.
+        return await asyncio.gather(*(records.__anext__() for _ in range(9)), return_exceptions=True)
+
+    mock.reset_counts()
+    got = asyncio.run(race())
+    ids = [r.auth_id for r in got if isinstance(r, argos_addon.FaceAuthRecord)]
+    assert sorted(ids) == [f"rec{i:04}" for i in range(7)]
+    assert [type(r) for r in got if not isinstance(r, argos_addon.FaceAuthRecord)] == [StopAsyncIteration] * 2
+    assert mock.request_count("GET", "/faceauth") == 4
+
+
+def test_anext_at_once_and_then_async_for_share_one_walk(mock: MockServer) -> None:
+    _seed(mock, 7)
+    client = mock.async_client()
+
+    async def race() -> List[str]:
+        records = client.face_auth.list(page_size=3)
+        first = await asyncio.gather(*(records.__anext__() for _ in range(4)))
+        rest = [r async for r in records]
+        with pytest.raises(StopAsyncIteration):
+            await records.__anext__()
+        return [r.auth_id for r in first + rest]
+
+    ids = asyncio.run(race())
+    assert len(ids) == 7 and sorted(ids) == [f"rec{i:04}" for i in range(7)]
+
+
+def test_threads_sharing_one_sync_list_take_each_record_once(mock: MockServer) -> None:
+    _seed(mock, 9)
+    records: Iterator[argos_addon.FaceAuthRecord] = mock.client().face_auth.list(page_size=2)
+    taken: List[List[str]] = [[] for _ in range(4)]
+    threads = [threading.Thread(target=lambda mine=mine: mine.extend(r.auth_id for r in records)) for mine in taken]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sum(taken, [])) == [f"rec{i:04}" for i in range(9)]
 
 
 def test_list_page_and_next_key(api: Api, mock: MockServer) -> None:

@@ -92,12 +92,15 @@ def test_clients_work_in_a_forked_child() -> None:
         client, aclient = mock.client(), mock.async_client()
         assert client.face_auth.submit(SUBMISSION, jpeg(1)).approved
         assert asyncio.run(aclient.face_auth.submit(SUBMISSION, jpeg(1))).approved
+        copy = client.with_options(extra_headers={"x-copy": "1"})
+        assert copy.face_auth.submit(SUBMISSION, jpeg(1)).approved
         pid = os.fork()
         if pid == 0:
             try:
                 ok = client.face_auth.submit(SUBMISSION, jpeg(1)).approved
                 ok &= asyncio.run(aclient.face_auth.submit(SUBMISSION, jpeg(1))).approved
                 ok &= mock.client().face_auth.submit(SUBMISSION, jpeg(1)).approved
+                ok &= copy.face_auth.submit(SUBMISSION, jpeg(1)).approved  # its settings kept
                 os._exit(0 if ok else 1)
             except BaseException as e:
                 print("child failed:", repr(e), file=sys.stderr, flush=True)
@@ -106,11 +109,12 @@ def test_clients_work_in_a_forked_child() -> None:
         assert client.face_auth.submit(SUBMISSION, jpeg(1)).approved, "the parent still works"
         print("child exit", os.waitstatus_to_exitcode(status))
         print("posts", mock.request_count("POST", "/faceauth"))
+        print("copies", sum(dict(r["headers"]).get("x-copy") == "1" for r in mock.requests()))
         """
     )
     assert proc.returncode == 0, proc.stderr
     assert "child exit 0" in proc.stdout, proc.stdout + proc.stderr
-    assert "posts 6" in proc.stdout
+    assert "posts 8" in proc.stdout and "copies 2" in proc.stdout
 
 
 @pytest.mark.parametrize(

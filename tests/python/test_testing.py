@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+import http.client
 import json
 import os
 import pathlib
@@ -148,6 +149,37 @@ def test_gateway_limit_and_per_second_counts() -> None:
         assert mock.per_second_counts() == []
         with pytest.raises(argos_addon.ValidationError):
             mock.set_gateway_limit(-1)
+
+
+def _get_twice(mock: MockServer, context: ssl.SSLContext) -> None:
+    """Two keyed ``GET /faceauth`` on one connection, each response read to the end."""
+    connection = http.client.HTTPSConnection("127.0.0.1", mock.port, context=context, timeout=10)
+    try:
+        for _ in range(2):
+            connection.request("GET", "/v3/faceauth", headers={"x-api-key": mock.api_key})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+    finally:
+        connection.close()
+
+
+def test_connection_and_handshake_counts() -> None:
+    with MockServer() as mock:
+        context = ssl.create_default_context(cadata=mock.ca_cert_pem)
+        assert (mock.connection_count(), mock.handshake_count()) == (0, 0)
+        # The server counts a connection before it answers on it: no waiting needed.
+        _get_twice(mock, context)
+        assert mock.request_count() == 2
+        assert (mock.connection_count(), mock.handshake_count()) == (1, 1)
+        _get_twice(mock, context)
+        assert (mock.connection_count(), mock.handshake_count()) == (2, 2)
+        # A client that does not trust the mock's CA connects but completes no handshake.
+        with MockServer() as stranger, pytest.raises(ssl.SSLCertVerificationError):
+            _get_twice(mock, ssl.create_default_context(cadata=stranger.ca_cert_pem))
+        assert (mock.connection_count(), mock.handshake_count()) == (3, 2)
+        mock.reset_counts()
+        assert (mock.connection_count(), mock.handshake_count()) == (0, 0)
 
 
 def test_a_small_body_limit_gives_413() -> None:

@@ -18,6 +18,7 @@ from argos_addon import (
     FaceAuthWebhook,
     NotFoundError,
     Policy,
+    ResponseInfo,
     Score,
 )
 from argos_addon.testing import MockServer
@@ -35,6 +36,12 @@ def sync_usage(client: Client, image: pathlib.Path) -> Optional[float]:
     for each in client.face_auth.list(page_size=100):
         assert each.auth_id
     image_bytes: bytes = client.face_auth.image(record.auth_id)
+    answered: ResponseInfo = record.response
+    quick: Client = client.with_options(timeout=5.0, max_retries=0, extra_headers={"x-call": "1"})
+    image_bytes, answered = quick.face_auth.with_response.image(record.auth_id)
+    nothing, answered = quick.face_auth.with_response.delete(record.auth_id)
+    request_id: Optional[str] = answered.request_id
+    assert nothing is None and request_id and answered.attempts >= 1 and answered.headers
     client.face_auth.delete(record.auth_id)
     url: str = client.face_auth_url("pid", "sub", token="tok_abcdefgh")
     assert codes is not None and created is not None and policy is not None and token and image_bytes and url
@@ -49,6 +56,11 @@ async def async_usage(client: AsyncClient) -> int:
     async for each in client.face_auth.list(start_date="2024-01-01", end_date="2024-01-02"):
         count += 1 if each.approved else 0
     data: bytes = await client.face_auth.image(record.auth_id)
+    quick: AsyncClient = client.with_options(timeout=5.0)
+    data, answered = await quick.face_auth.with_response.image(record.auth_id)
+    nothing, answered = await quick.face_auth.with_response.delete(record.auth_id)
+    elapsed: float = answered.elapsed
+    assert nothing is None and elapsed >= 0
     await client.face_auth.delete(record.auth_id)
     return count + len(page.records) + len(data)
 

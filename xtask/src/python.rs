@@ -68,6 +68,7 @@ fn option_annotation(ty: OptionType) -> String {
         OptionType::OptionalCount { .. } => "Optional[int]".into(),
         OptionType::Rate(_) => "Optional[float]".into(),
         OptionType::Pem(_) => "Union[str, bytes, \"os.PathLike[str]\", None]".into(),
+        OptionType::Headers(_) => "Optional[Mapping[str, str]]".into(),
         OptionType::Choice { names, .. } => {
             let quoted: Vec<_> = names.iter().map(|n| format!("\"{n}\"")).collect();
             format!("Optional[Literal[{}]]", quoted.join(", "))

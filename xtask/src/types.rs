@@ -14,6 +14,8 @@ pub enum Type {
     Json,
     /// The opaque `next_key` token.
     Token,
+    /// The HTTP answer's `ResponseInfo`, a class each mirror writes by hand.
+    Response,
     Model(&'static str),
     Optional(Box<Type>),
     List(Box<Type>),
@@ -45,6 +47,7 @@ impl Type {
             "DateTime<Utc>" => Type::Time,
             "Value" => Type::Json,
             "NextKey" => Type::Token,
+            "Response" => Type::Response,
             other => match MODELS.iter().find(|m| m.name == other) {
                 Some(model) => Type::Model(model.name),
                 None => {
@@ -78,6 +81,7 @@ impl Type {
             Type::Time => spelling.time.into(),
             Type::Json => spelling.json.into(),
             Type::Model(name) => (*name).into(),
+            Type::Response => "ResponseInfo".into(),
             Type::Optional(t) => (spelling.optional)(t.spell(spelling)),
             Type::List(t) => (spelling.list)(t.spell(spelling)),
         }

@@ -66,6 +66,7 @@ fn option_annotation(ty: OptionType) -> String {
         OptionType::Duration(_) | OptionType::Count { .. } => "number".into(),
         OptionType::Rate(_) | OptionType::OptionalCount { .. } => "number | null".into(),
         OptionType::Pem(_) => "string | Uint8Array".into(),
+        OptionType::Headers(_) => "Record<string, string> | null".into(),
         OptionType::Choice { names, .. } => {
             let quoted: Vec<_> = names.iter().map(|n| format!("\"{n}\"")).collect();
             quoted.join(" | ")

@@ -339,6 +339,16 @@ impl NativeMock {
     }
 
     #[napi]
+    pub fn connection_count(&self) -> napi::Result<i64> {
+        self.with(|s| s.connection_count() as i64)
+    }
+
+    #[napi]
+    pub fn handshake_count(&self) -> napi::Result<i64> {
+        self.with(|s| s.handshake_count() as i64)
+    }
+
+    #[napi]
     pub fn reset_counts(&self) -> napi::Result<()> {
         self.with(MockServer::reset_counts)
     }

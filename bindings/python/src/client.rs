@@ -1,9 +1,12 @@
-//! `NativeClient`: the core client behind `Client` and `AsyncClient`. Each operation blocks and
-//! returns its value, or, given a completion target, starts on the runtime (see [`finish`]).
+//! `NativeClient`: the core client behind `Client` and `AsyncClient`, and its `with_options`
+//! copies; `NativePager`, the core's pager behind `list()`. Each operation blocks and returns its
+//! value, or, given a completion target, starts on the runtime (see [`finish`]).
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use bytes::Bytes;
 use pyo3::prelude::*;
@@ -12,14 +15,14 @@ use pyo3::types::{PyDict, PyString};
 use tokio::sync::Mutex as AsyncMutex;
 
 use argos_addon::{
-    Client, ClientBuilder, ErrorKind, FaceAuthUrlParams, FaceImage, Host, ListParams, NextKey,
-    Pager, SubmitRequest,
+    CallOptions, Client, ClientBuilder, ErrorKind, FaceAuthUrlParams, FaceImage, Host, ListParams,
+    NextKey, Operation, Pager, Route, SubmitRequest,
 };
 
 use crate::bridge::{Finished, Target, finish};
 use crate::convert::{Int, Text, option_value};
 use crate::errors::{self, guard, option_error, to_py};
-use crate::models::{BudgetStatus, FaceAuthPage, FaceAuthRecord, FaceAuthResult};
+use crate::models::{BudgetStatus, FaceAuthPage, FaceAuthRecord, FaceAuthResult, ResponseInfo};
 
 /// A face image as the Python face hands it over: bytes (shared, not copied) or a path.
 pub(crate) enum ImageArg {
@@ -77,28 +80,39 @@ impl FromPyObject<'_, '_> for UserFields {
     }
 }
 
-/// The core client plus what is needed to rebuild it in a forked child, where the parent's
-/// connection pool and runtime threads do not exist.
-#[pyclass(frozen, module = "argos_addon._native")]
-pub(crate) struct NativeClient {
-    builder: ClientBuilder,
-    config: argos_addon::Config,
-    /// The process the client was built in, and the client; `None` once closed.
-    current: Mutex<Option<(u32, Client)>>,
+/// A core client in the process it was made in; `None` once closed.
+type Slot = Mutex<Option<(u32, Client)>>;
+
+fn lock(slot: &Slot) -> MutexGuard<'_, Option<(u32, Client)>> {
+    slot.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl NativeClient {
-    fn core(&self) -> PyResult<Client> {
+fn closed() -> PyErr {
+    Python::attach(|py| {
+        errors::raise(
+            py,
+            ErrorKind::Connection,
+            "this client is closed; create a new one",
+        )
+    })
+}
+
+/// What a client and its `with_options` copies share: the client `Client()` built (closing it
+/// closes the copies too), what is needed to build it again in a forked child, where the
+/// parent's connection pool and runtime threads do not exist, and its routes.
+struct Shared {
+    builder: ClientBuilder,
+    config: argos_addon::Config,
+    routes: [Route; 5],
+    root: Slot,
+}
+
+impl Shared {
+    fn client(&self) -> PyResult<Client> {
         let pid = std::process::id();
-        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
-        let Some((owner, client)) = current.as_mut() else {
-            return Err(Python::attach(|py| {
-                errors::raise(
-                    py,
-                    ErrorKind::Connection,
-                    "this client is closed; create a new one",
-                )
-            }));
+        let mut root = lock(&self.root);
+        let Some((owner, client)) = root.as_mut() else {
+            return Err(closed());
         };
         if *owner != pid {
             let fresh = self
@@ -107,6 +121,45 @@ impl NativeClient {
                 .build()
                 .expect("it built in the parent");
             // The parent's client holds connections driven by threads the child lacks.
+            std::mem::forget(std::mem::replace(client, fresh));
+            *owner = pid;
+        }
+        Ok(client.clone())
+    }
+}
+
+/// A `with_options` copy: what each `with_options` on the way changed, in order (applied again
+/// to the root rebuilt after a fork), and its own client, so that closing it leaves the root open.
+struct Derived {
+    options: Vec<CallOptions>,
+    current: Slot,
+}
+
+#[pyclass(frozen, module = "argos_addon._native")]
+pub(crate) struct NativeClient {
+    shared: Arc<Shared>,
+    copy: Option<Derived>,
+    /// This client's timeout and retries, for `repr`.
+    settings: (Duration, u32),
+}
+
+impl NativeClient {
+    fn core(&self) -> PyResult<Client> {
+        let root = self.shared.client()?;
+        let Some(copy) = &self.copy else {
+            return Ok(root);
+        };
+        let mut current = lock(&copy.current);
+        let Some((owner, client)) = current.as_mut() else {
+            return Err(closed());
+        };
+        let pid = std::process::id();
+        if *owner != pid {
+            let fresh = copy
+                .options
+                .iter()
+                .try_fold(root, |c, options| c.with_options(options))
+                .expect("they applied in the parent");
             std::mem::forget(std::mem::replace(client, fresh));
             *owner = pid;
         }
@@ -127,6 +180,15 @@ impl NativeClient {
     {
         guard(py, what, || finish(py, what, to, operation(self.core()?)))
     }
+}
+
+/// The W3C trace context pairs (`traceparent`, `tracestate`) given from Python, as the core
+/// takes them.
+fn trace_pairs(pairs: Vec<(Text, Text)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(n, v)| (String::from(n), String::from(v)))
+        .collect()
 }
 
 fn list_params(
@@ -170,35 +232,94 @@ impl NativeClient {
             }
             let client = builder.clone().build().map_err(|e| to_py(py, &e))?;
             Ok(NativeClient {
-                builder,
-                config: client.config().clone(),
-                current: Mutex::new(Some((std::process::id(), client))),
+                settings: (client.timeout(), client.max_retries()),
+                shared: Arc::new(Shared {
+                    builder,
+                    config: client.config().clone(),
+                    routes: Operation::ALL.map(|op| client.route(op).clone()),
+                    root: Mutex::new(Some((std::process::id(), client))),
+                }),
+                copy: None,
+            })
+        })
+    }
+
+    /// A copy sharing this client's pool, limiter and budget, with `options` (by their Python
+    /// names, read by the core) and the W3C `trace_context` pairs applied to its calls.
+    #[pyo3(signature = (options, trace_context=None))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        options: &Bound<'_, PyDict>,
+        trace_context: Option<Vec<(Text, Text)>>,
+    ) -> PyResult<NativeClient> {
+        guard(py, "with_options", || {
+            let mut changed = CallOptions::new();
+            for (name, value) in options.iter() {
+                let name: String = name.extract()?;
+                let value = option_value(&name, &value)?;
+                changed = changed
+                    .set(Host::Python, &name, value)
+                    .map_err(|e| option_error(py, e))?;
+            }
+            if let Some(pairs) = trace_context {
+                changed = changed.trace_context(trace_pairs(pairs));
+            }
+            let client = self
+                .core()?
+                .with_options(&changed)
+                .map_err(|e| to_py(py, &e))?;
+            let mut applied = self
+                .copy
+                .as_ref()
+                .map_or_else(Vec::new, |c| c.options.clone());
+            applied.push(changed);
+            Ok(NativeClient {
+                settings: (client.timeout(), client.max_retries()),
+                shared: self.shared.clone(),
+                copy: Some(Derived {
+                    options: applied,
+                    current: Mutex::new(Some((std::process::id(), client))),
+                }),
             })
         })
     }
 
     fn __repr__(&self) -> String {
-        let c = &self.config;
+        let (timeout, max_retries) = self.settings;
         format!(
             "base_url={:?}, timeout={}, max_retries={}",
-            c.base_url(),
-            c.timeout().as_secs_f64(),
-            c.max_retries()
+            self.shared.config.base_url(),
+            timeout.as_secs_f64(),
+            max_retries
         )
     }
 
     #[getter]
     fn base_url(&self) -> &str {
-        self.config.base_url()
+        self.shared.config.base_url()
     }
 
-    /// Drops the connection pool; later calls raise `APIConnectionError`.
+    /// Each operation's span name and OpenTelemetry HTTP client attributes, by operation name.
+    fn routes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let routes = PyDict::new(py);
+        for (op, route) in Operation::ALL.iter().zip(&self.shared.routes) {
+            let shown = PyDict::new(py);
+            shown.set_item("span_name", op.span_name())?;
+            shown.set_item("method", route.method)?;
+            shown.set_item("url_template", &route.url_template)?;
+            shown.set_item("server_address", &route.server_address)?;
+            shown.set_item("server_port", route.server_port)?;
+            routes.set_item(op.name(), shown)?;
+        }
+        Ok(routes)
+    }
+
+    /// Drops this client's hold on the connection pool; later calls raise `APIConnectionError`.
+    /// Closing the client `Client()` built closes its copies too; closing a copy, only the copy.
     fn close(&self) {
-        let closed = self
-            .current
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let slot = self.copy.as_ref().map_or(&self.shared.root, |c| &c.current);
+        let closed = lock(slot).take();
         drop(closed);
     }
 
@@ -258,24 +379,28 @@ impl NativeClient {
         })
     }
 
-    /// A pager over every record; the parameters are checked now, before any request.
+    /// A pager over every record for `list()`, `page_size` at a time; the parameters are checked
+    /// now, by the core's `pager`, before any request.
     #[pyo3(signature = (start_date, end_date, page_size))]
     fn pager(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         start_date: Option<Text>,
         end_date: Option<Text>,
         page_size: Int<i64>,
     ) -> PyResult<NativePager> {
+        let py = slf.py();
         guard(py, "list", || {
             let params = list_params(py, start_date, end_date, Some(page_size), None)?;
-            let pager = self
+            let pager = slf
+                .get()
                 .core()?
                 .face_auth()
                 .pager(params)
                 .map_err(|e| to_py(py, &e))?;
             Ok(NativePager {
+                client: slf.clone().unbind(),
                 pager: Arc::new(AsyncMutex::new(pager)),
+                done: Arc::new(AtomicBool::new(false)),
             })
         })
     }
@@ -294,6 +419,33 @@ impl NativeClient {
             c.face_auth().delete(&auth_id.0).await.map(|()| None::<()>)
         })
         .map(drop)
+    }
+
+    #[pyo3(signature = (auth_id, to=None))]
+    fn image_with_response(
+        &self,
+        py: Python<'_>,
+        auth_id: Text,
+        to: Option<Target<'_>>,
+    ) -> Finished<(ImageBytes, ResponseInfo)> {
+        self.call(py, "image", to, |c| async move {
+            let (image, response) = c.face_auth().with_response().image(&auth_id.0).await?;
+            Ok((ImageBytes(image), ResponseInfo::from(response)))
+        })
+    }
+
+    /// `(None, response)`, the same shape as `image_with_response`.
+    #[pyo3(signature = (auth_id, to=None))]
+    fn delete_with_response(
+        &self,
+        py: Python<'_>,
+        auth_id: Text,
+        to: Option<Target<'_>>,
+    ) -> Finished<(Option<()>, ResponseInfo)> {
+        self.call(py, "delete", to, |c| async move {
+            let response = c.face_auth().with_response().delete(&auth_id.0).await?;
+            Ok((None, ResponseInfo::from(response)))
+        })
     }
 
     #[pyo3(signature = (to=None))]
@@ -341,22 +493,48 @@ impl<'py> IntoPyObject<'py> for ImageBytes {
     }
 }
 
-/// Walks every record page by page; shared by the sync iterator and the async one.
+/// Walks every record page by page for `list()`, the sync iterator's and the async one's. Each
+/// page is fetched with the client it was made by (so closing that client, or forking, applies
+/// to it as to any call) and, when given, the trace context of that page's span; the core's
+/// pager alone decides where the walk ends. Calls made at once wait for each other.
 #[pyclass(frozen, module = "argos_addon._native")]
 pub(crate) struct NativePager {
+    client: Py<NativeClient>,
     pager: Arc<AsyncMutex<Pager>>,
+    /// The pager's `is_done`, readable without waiting for a page in flight.
+    done: Arc<AtomicBool>,
 }
 
 #[pymethods]
 impl NativePager {
-    /// The next record, or `None` after the last; given a target, it starts fetching it.
-    #[pyo3(signature = (to=None))]
-    fn next(&self, py: Python<'_>, to: Option<Target<'_>>) -> Finished<Option<FaceAuthRecord>> {
-        let pager = self.pager.clone();
-        let fut = async move {
-            let record = pager.lock().await.next_record().await;
-            record.map(|r| r.map(FaceAuthRecord::from))
-        };
-        guard(py, "list", || finish(py, "list", to, fut))
+    /// Whether the last page was fetched: `next_page` has nothing left to fetch.
+    #[getter]
+    fn done(&self) -> bool {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    /// The next page, or `None` after the last one, fetched with the W3C `trace_context` pairs
+    /// when given.
+    #[pyo3(signature = (trace_context=None, to=None))]
+    fn next_page(
+        &self,
+        py: Python<'_>,
+        trace_context: Option<Vec<(Text, Text)>>,
+        to: Option<Target<'_>>,
+    ) -> Finished<Option<FaceAuthPage>> {
+        guard(py, "list", || {
+            let mut client = self.client.get().core()?;
+            if let Some(pairs) = trace_context {
+                let traced = CallOptions::new().trace_context(trace_pairs(pairs));
+                client = client.with_options(&traced).map_err(|e| to_py(py, &e))?;
+            }
+            let (pager, done) = (self.pager.clone(), self.done.clone());
+            finish(py, "list", to, async move {
+                let mut pager = pager.lock().await;
+                let page = pager.next_page_with(&client).await;
+                done.store(pager.is_done(), Ordering::Relaxed);
+                page.map(|page| page.map(FaceAuthPage::from))
+            })
+        })
     }
 }

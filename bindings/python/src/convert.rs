@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyUnicodeEncodeError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 use argos_addon::{ErrorKind, MAX_JSON_DEPTH, OptionValue};
@@ -80,6 +80,9 @@ pub(crate) fn option_value(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Optio
     if let Ok(bytes) = obj.cast::<PyBytes>() {
         return Ok(OptionValue::Bytes(bytes.as_bytes().to_vec()));
     }
+    if let Ok(mapping) = obj.cast::<PyMapping>() {
+        return mapping_value(name, mapping);
+    }
     if obj.hasattr(intern!(py, "__fspath__"))? {
         let path = py.import("os")?.call_method1("fspath", (obj,))?;
         if let Ok(bytes) = path.cast::<PyBytes>() {
@@ -105,6 +108,29 @@ pub(crate) fn option_value(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Optio
         return number(obj, KIND, &format!("{name} is out of range")).map(OptionValue::Float);
     }
     Ok(OptionValue::Other(obj.get_type().name()?.to_string()))
+}
+
+/// A `Mapping` (e.g. the headers of `default_headers`): its values read as options of their own,
+/// named `name[key]` in messages; a key that is not a `str` is a `TypeError`.
+fn mapping_value(name: &str, mapping: &Bound<'_, PyMapping>) -> PyResult<OptionValue> {
+    let mut entries = Vec::new();
+    for item in mapping.items()?.iter() {
+        let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+        if !key.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(format!(
+                "{name} keys must be str, not {}",
+                key.get_type().name()?
+            )));
+        }
+        let key = text(
+            &key,
+            ErrorKind::Configuration,
+            &format!("{name} has a key that is not valid Unicode"),
+        )?;
+        let value = option_value(&format!("{name}[{key:?}]"), &value)?;
+        entries.push((key, value));
+    }
+    Ok(OptionValue::Map(entries))
 }
 
 /// The path an `os.PathLike` gave as bytes: the file system's own bytes.

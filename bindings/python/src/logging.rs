@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::subscriber::Interest;
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
 static PYTHON_LEVEL: AtomicU32 = AtomicU32::new(0);
@@ -27,6 +28,16 @@ pub(crate) struct PythonLogging;
 static PENDING: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
 
 impl<S: Subscriber> Layer<S> for PythonLogging {
+    /// Only the log's records: the core's spans (the Python face records its own through
+    /// OpenTelemetry) then cost a call nothing.
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
+        if meta.target().starts_with(argos_addon::LOG_TARGET) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let threshold = PYTHON_LEVEL.load(Ordering::Relaxed);
         let meta = event.metadata();

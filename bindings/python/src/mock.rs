@@ -247,6 +247,14 @@ impl NativeMock {
         self.with(MockServer::total_requests)
     }
 
+    fn connection_count(&self) -> PyResult<u64> {
+        self.with(MockServer::connection_count)
+    }
+
+    fn handshake_count(&self) -> PyResult<u64> {
+        self.with(MockServer::handshake_count)
+    }
+
     fn reset_counts(&self) -> PyResult<()> {
         self.with(MockServer::reset_counts)
     }

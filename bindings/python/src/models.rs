@@ -7,9 +7,10 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::convert;
 
-/// The fields `repr` and `to_dict()` show: all but `raw`, the JSON as received.
+/// The fields `repr` and `to_dict()` show: the data, without `raw` (the JSON as received) and
+/// `response` (the answer that carried it).
 fn shown<'a>(fields: &'a [&'a str]) -> impl Iterator<Item = &'a &'a str> {
-    fields.iter().filter(|f| **f != "raw")
+    fields.iter().filter(|f| !matches!(**f, "raw" | "response"))
 }
 
 /// `Name(field=repr(value), ...)` from the values' own Python reprs.
@@ -103,6 +104,105 @@ impl<'py> IntoPyObject<'py> for &Value {
     }
 }
 
+/// The HTTP answer that carried a result: `result.response`, and the second value of
+/// `with_response.image()` / `.delete()`.
+#[pyclass(frozen, module = "argos_addon")]
+pub(crate) struct ResponseInfo(argos_addon::Response);
+
+impl From<argos_addon::Response> for ResponseInfo {
+    fn from(response: argos_addon::Response) -> Self {
+        ResponseInfo(response)
+    }
+}
+
+#[pymethods]
+impl ResponseInfo {
+    #[getter]
+    fn status_code(&self) -> u16 {
+        self.0.status_code
+    }
+
+    #[getter]
+    fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    /// A fresh `dict` of the answer's headers, names lower-cased.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (name, value) in self.0.header_pairs() {
+            dict.set_item(name, value)?;
+        }
+        Ok(dict)
+    }
+
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// Seconds from the call's start to the answer read whole.
+    #[getter]
+    fn elapsed(&self) -> f64 {
+        self.0.elapsed.as_secs_f64()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ResponseInfo(status_code={}, request_id={}, attempts={}, elapsed={:.6})",
+            self.0.status_code,
+            self.0
+                .request_id
+                .as_deref()
+                .map_or("None".to_owned(), |id| format!("{id:?}")),
+            self.0.attempts,
+            self.0.elapsed.as_secs_f64(),
+        )
+    }
+
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(slf.py());
+        for field in [
+            "status_code",
+            "request_id",
+            "headers",
+            "attempts",
+            "elapsed",
+        ] {
+            dict.set_item(field, slf.getattr(field)?)?;
+        }
+        Ok(dict)
+    }
+}
+
+/// A model's `response` field: a [`ResponseInfo`] made on each access. Results compare by their
+/// data, as in the core, so it is equal to any other.
+#[derive(Clone)]
+pub(crate) struct Response(argos_addon::Response);
+
+impl PartialEq for Response {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Mirror<Response> for argos_addon::Response {
+    fn mirror(self) -> Response {
+        Response(self)
+    }
+}
+
+impl<'py> IntoPyObject<'py> for &Response {
+    type Target = ResponseInfo;
+    type Output = Bound<'py, ResponseInfo>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, ResponseInfo>> {
+        Bound::new(py, ResponseInfo(self.0.clone()))
+    }
+}
+
 /// A class per core model (from `argos_addon::for_each_model!`), with a getter per field, `==`,
 /// `repr` and `to_dict()`, which both leave out `raw`; and `register`, which adds them all. The
 /// declaration's attributes (docs, derives) are not carried over.
@@ -149,6 +249,7 @@ macro_rules! classes {
         )*
 
         pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            m.add_class::<ResponseInfo>()?;
             $(m.add_class::<$name>()?;)*
             Ok(())
         }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the mock over real TLS, with reqwest as the client.
 
 mod binary;
+mod connections;
 mod delete;
 mod faults;
 mod fuzz_regressions;
