@@ -7,17 +7,16 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 
 use crate::config::{self, Config};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::headers::{trace_context, user_headers};
-use crate::options::{Host, OptionError, OptionValue, duration, header_pairs, whole};
 
 /// What [`crate::Client::with_options`] changes; unset fields keep the client's values.
 #[derive(Clone, Default)]
 pub struct CallOptions {
-    timeout: Option<Duration>,
-    max_retries: Option<u32>,
-    extra_headers: Vec<(String, String)>,
-    trace_context: Vec<(String, String)>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_retries: Option<u32>,
+    pub(crate) extra_headers: Vec<(String, String)>,
+    pub(crate) trace_context: Vec<(String, String)>,
 }
 
 impl fmt::Debug for CallOptions {
@@ -63,56 +62,6 @@ impl CallOptions {
     pub fn trace_context(mut self, pairs: Vec<(String, String)>) -> Self {
         self.trace_context = pairs;
         self
-    }
-
-    /// Sets the option `name` (`timeout`, `max_retries` / `maxRetries`, `extra_headers` /
-    /// `extraHeaders`) from a value as the host gave it; `None` / `undefined` leave it unchanged.
-    pub fn set(
-        mut self,
-        host: Host,
-        name: &str,
-        value: OptionValue,
-    ) -> std::result::Result<Self, OptionError> {
-        let spelled = |python: &'static str, node: &'static str| match host {
-            Host::Python => python,
-            Host::Node => node,
-        };
-        let wrong = |expected: &str| {
-            OptionError::WrongType(format!(
-                "{name} must be {expected}, not {}",
-                crate::options::type_name(host, &value)
-            ))
-        };
-        if value == OptionValue::Null {
-            return Ok(self);
-        }
-        if name == "timeout" {
-            let amount = match value {
-                OptionValue::Int(n) => n as f64,
-                OptionValue::HugeInt(x) | OptionValue::Float(x) => x,
-                _ => return Err(wrong("a number")),
-            };
-            self.timeout = Some(duration(host, name, amount)?);
-        } else if name == spelled("max_retries", "maxRetries") {
-            let expected = spelled("an integer", "a number");
-            let n = whole(host, name, &value).ok_or_else(|| wrong(expected))??;
-            self.max_retries = Some(config::int_option(name, n, 0)?.min(u32::MAX.into()) as u32);
-        } else if name == spelled("extra_headers", "extraHeaders") {
-            let pairs = header_pairs(host, name, value)?;
-            // Checked here too, so that the message names the option as the host spells it.
-            user_headers(name, &pairs)?;
-            self.extra_headers = pairs;
-        } else {
-            let known = spelled(
-                "timeout, max_retries, extra_headers",
-                "timeout, maxRetries, extraHeaders",
-            );
-            return Err(Error::configuration(format!(
-                "with_options has no option {name:?}; known: {known}"
-            ))
-            .into());
-        }
-        Ok(self)
     }
 }
 

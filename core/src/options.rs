@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::budget::BudgetFailure;
+use crate::call::CallOptions;
 use crate::client::ClientBuilder;
 use crate::error::{Error, Result};
 
@@ -302,6 +303,59 @@ impl ClientBuilder {
                 return Err(wrong(expected, &value));
             }
         })
+    }
+}
+
+impl CallOptions {
+    /// Sets the option `name` (`timeout`, `max_retries` / `maxRetries`, `extra_headers` /
+    /// `extraHeaders`) from a value as the host gave it; `None` / `undefined` leave it unchanged.
+    pub fn set(
+        mut self,
+        host: Host,
+        name: &str,
+        value: OptionValue,
+    ) -> std::result::Result<Self, OptionError> {
+        let spelled = |python: &'static str, node: &'static str| match host {
+            Host::Python => python,
+            Host::Node => node,
+        };
+        let wrong = |expected: &str| {
+            OptionError::WrongType(format!(
+                "{name} must be {expected}, not {}",
+                type_name(host, &value)
+            ))
+        };
+        if value == OptionValue::Null {
+            return Ok(self);
+        }
+        if name == "timeout" {
+            let amount = match value {
+                OptionValue::Int(n) => n as f64,
+                OptionValue::HugeInt(x) | OptionValue::Float(x) => x,
+                _ => return Err(wrong("a number")),
+            };
+            self.timeout = Some(duration(host, name, amount)?);
+        } else if name == spelled("max_retries", "maxRetries") {
+            let expected = spelled("an integer", "a number");
+            let n = whole(host, name, &value).ok_or_else(|| wrong(expected))??;
+            self.max_retries =
+                Some(crate::config::int_option(name, n, 0)?.min(u32::MAX.into()) as u32);
+        } else if name == spelled("extra_headers", "extraHeaders") {
+            let pairs = header_pairs(host, name, value)?;
+            // Checked here too, so that the message names the option as the host spells it.
+            crate::headers::user_headers(name, &pairs)?;
+            self.extra_headers = pairs;
+        } else {
+            let known = spelled(
+                "timeout, max_retries, extra_headers",
+                "timeout, maxRetries, extraHeaders",
+            );
+            return Err(Error::configuration(format!(
+                "with_options has no option {name:?}; known: {known}"
+            ))
+            .into());
+        }
+        Ok(self)
     }
 }
 
