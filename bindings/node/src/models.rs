@@ -208,19 +208,7 @@ impl ToNapiValue for Json {
         for (at, millis) in json.times {
             let target = match at {
                 None => object,
-                Some(index) => unsafe {
-                    if records.is_null() {
-                        check_status!(sys::napi_get_named_property(
-                            env,
-                            object,
-                            c"records".as_ptr(),
-                            &mut records
-                        ))?;
-                    }
-                    let mut item = ptr::null_mut();
-                    check_status!(sys::napi_get_element(env, records, index, &mut item))?;
-                    item
-                },
+                Some(index) => unsafe { record(env, object, &mut records, index) }?,
             };
             unsafe { set_time(env, target, json.key, millis) }?;
         }
@@ -229,23 +217,40 @@ impl ToNapiValue for Json {
             unsafe {
                 let response = parse(env, text)?;
                 set(env, object, c"response", response)?;
-                if json.page_records > 0 && records.is_null() {
-                    check_status!(sys::napi_get_named_property(
-                        env,
-                        object,
-                        c"records".as_ptr(),
-                        &mut records
-                    ))?;
-                }
                 for index in 0..json.page_records {
-                    let mut item = ptr::null_mut();
-                    check_status!(sys::napi_get_element(env, records, index, &mut item))?;
+                    let item = record(env, object, &mut records, index)?;
                     set(env, item, c"response", response)?;
                 }
             }
         }
         Ok(object)
     }
+}
+
+/// `page.records[index]`; `records` caches the array, fetched on first use.
+///
+/// # Safety
+/// On the JavaScript thread of `env`, with values of that thread.
+unsafe fn record(
+    env: sys::napi_env,
+    page: sys::napi_value,
+    records: &mut sys::napi_value,
+    index: u32,
+) -> napi::Result<sys::napi_value> {
+    let mut item = ptr::null_mut();
+    // SAFETY: the caller's; the out-pointers are a local and the caller's cache.
+    unsafe {
+        if records.is_null() {
+            check_status!(sys::napi_get_named_property(
+                env,
+                page,
+                c"records".as_ptr(),
+                records
+            ))?;
+        }
+        check_status!(sys::napi_get_element(env, *records, index, &mut item))?;
+    }
+    Ok(item)
 }
 
 /// `JSON.parse(text)`.
