@@ -4,8 +4,9 @@ Clients: argos-sync, argos-async (argos_addon), httpx-sync, httpx-async, aiohttp
 Every client verifies TLS against the mock's CA and keeps connections alive.
 
 The argos clients' ``latency-otel`` is ``latency`` with OpenTelemetry set up as an application
-would (see :func:`with_opentelemetry`); it prints ``{"skipped": ...}`` where opentelemetry-sdk is
-not installed.
+would (see :func:`with_opentelemetry`); ``latency-otel-share`` the same with providers that record
+nothing (see :func:`with_idle_providers`), which leaves the package's own part of a traced call.
+Both print ``{"skipped": ...}`` where opentelemetry-sdk is not installed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import os
 import ssl
 import time
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 IN_FLIGHT = 64
 UPLOAD_IN_FLIGHT = 16
@@ -161,6 +162,44 @@ def with_opentelemetry() -> bool:
     return True
 
 
+def with_idle_providers() -> bool:
+    """Sets a tracer provider whose spans are the API's non-recording spans, each with a new
+    sampled context (so the package still makes the span, injects its context and sends it, and
+    sets its attributes), and the API's no-op meter provider (so it still records the duration):
+    everything the package does for a traced call, with none of an SDK's own work."""
+    try:
+        from opentelemetry import metrics, trace
+        from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+        from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+    except ImportError:
+        return False
+
+    ids = RandomIdGenerator()
+
+    class IdleTracer(trace.NoOpTracer):
+        def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
+            sampled = TraceFlags(TraceFlags.SAMPLED)
+            context = SpanContext(ids.generate_trace_id(), ids.generate_span_id(), False, sampled)
+            return NonRecordingSpan(context)
+
+    class IdleTracerProvider(trace.NoOpTracerProvider):
+        def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+            return IdleTracer()
+
+    trace.set_tracer_provider(IdleTracerProvider())
+    metrics.set_meter_provider(metrics.NoOpMeterProvider())
+    return True
+
+
+def set_up(workload: str) -> Optional[str]:
+    """The workload a traced variant runs, once its providers are set: ``"latency"``, or None
+    without the SDK; ``workload`` itself when it is not traced."""
+    setups = {"latency-otel": with_opentelemetry, "latency-otel-share": with_idle_providers}
+    if workload not in setups:
+        return workload
+    return "latency" if setups[workload]() else None
+
+
 NO_OPENTELEMETRY = {"skipped": "opentelemetry-sdk is not installed in this interpreter"}
 
 
@@ -182,10 +221,10 @@ class Env:
 def run_argos_sync(env: Env, workload: str) -> Dict[str, Any]:
     import argos_addon
 
-    if workload == "latency-otel":
-        if not with_opentelemetry():
-            return NO_OPENTELEMETRY
-        workload = "latency"
+    traced = set_up(workload)
+    if traced is None:
+        return NO_OPENTELEMETRY
+    workload = traced
     client = argos_addon.Client(api_key=env.key, base_url=env.base_url, ca_cert=env.ca, rate_limit=None)
     for _ in range(20):
         client.face_auth.get(AUTH_ID)
@@ -203,10 +242,10 @@ def run_argos_sync(env: Env, workload: str) -> Dict[str, Any]:
 def run_argos_async(env: Env, workload: str) -> Dict[str, Any]:
     import argos_addon
 
-    if workload == "latency-otel":
-        if not with_opentelemetry():
-            return NO_OPENTELEMETRY
-        workload = "latency"
+    traced = set_up(workload)
+    if traced is None:
+        return NO_OPENTELEMETRY
+    workload = traced
     client = argos_addon.AsyncClient(api_key=env.key, base_url=env.base_url, ca_cert=env.ca, rate_limit=None)
 
     async def main() -> Dict[str, Any]:

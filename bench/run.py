@@ -2,7 +2,8 @@
 
 `python3 bench/run.py --render` only writes RESULTS.md again from bench/results.json (after an
 edit of bench/PROFILE.md); `python3 bench/run.py --only fleet` measures only the fleet budget
-(bench/fleet.py) and keeps the other figures of results.json.
+(bench/fleet.py), and `--only tracing` only the rows of TRACED, keeping the other figures of
+results.json.
 
 One mock server (`argos-mock --bench`, release build, HTTPS with its own CA) serves every client
 in turn; each figure is the median of RUNS runs, each run a fresh process; results and ratios go
@@ -44,14 +45,15 @@ CLIENTS: List[Tuple[str, str, List[str]]] = [
     # The core with the bindings' thread shape: each call spawned on a worker while the caller
     # waits (bench/PROFILE.md); not a target, a control.
     ("rust", "core-spawned", ["latency"]),
-    ("python", "argos-sync", ["latency", "latency-otel", "big-path", "big-memory"]),
-    ("python", "argos-async", ["latency", "latency-otel", "throughput", "upload", "soak"]),
+    ("python", "argos-sync", ["latency", "latency-otel", "latency-otel-share", "big-path", "big-memory"]),
+    ("python", "argos-async", ["latency", "latency-otel", "latency-otel-share", "throughput", "upload", "soak"]),
     ("python", "aiohttp", ["latency", "throughput", "upload", "soak"]),
     ("python", "httpx-async", ["latency", "throughput", "upload"]),
     ("python", "httpx-sync", ["latency"]),
     ("python", "requests", ["latency"]),
     ("node", "argos", ["latency", "throughput", "upload", "big-path", "big-memory", "soak"]),
     ("node", "argos-otel", ["latency"]),
+    ("node", "argos-otel-share", ["latency"]),
     ("node", "undici", ["latency", "throughput", "upload", "soak"]),
     ("node", "fetch", ["latency", "throughput", "upload"]),
     ("node", "axios", ["latency", "throughput", "upload"]),
@@ -171,8 +173,20 @@ def main() -> None:
         RAW.write_text(json.dumps(saved, indent=1) + "\n")
         write(rendered(saved))
         return
+    if sys.argv[1:] == ["--only", "tracing"]:
+        saved = json.loads(RAW.read_text())
+        with tempfile.TemporaryDirectory() as tmp:
+            mock = Mock(Path(tmp))
+            try:
+                traced = measure_tracing(mock)
+            finally:
+                mock.close()
+        saved["results"].update({"/".join(key): runs for key, runs in traced.items()})
+        RAW.write_text(json.dumps(saved, indent=1) + "\n")
+        write(rendered(saved))
+        return
     if sys.argv[1:]:
-        sys.exit("usage: run.py [--render | --only fleet]")
+        sys.exit("usage: run.py [--render | --only fleet | --only tracing]")
     results: Dict[Tuple[str, str, str], List[Dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -214,38 +228,59 @@ def write(report: str) -> None:
     print(report)
 
 
-# (label, untraced run, traced run): the same sequential GET (a) without and with OpenTelemetry.
-TRACED = (
-    ("Python Client", ("python", "argos-sync", "latency"), ("python", "argos-sync", "latency-otel")),
-    ("Python AsyncClient", ("python", "argos-async", "latency"), ("python", "argos-async", "latency-otel")),
-    ("Node", ("node", "argos", "latency"), ("node", "argos-otel", "latency")),
+# (label, untraced run, run traced by the SDK, run traced by providers that record nothing): the
+# same sequential GET (a) without OpenTelemetry, with it as an application sets it up, and with
+# only the package's own part of it.
+Run = Tuple[str, str, str]
+_SYNC, _ASYNC = ("python", "argos-sync"), ("python", "argos-async")
+TRACED: Tuple[Tuple[str, Run, Run, Run], ...] = (
+    ("Python Client", (*_SYNC, "latency"), (*_SYNC, "latency-otel"), (*_SYNC, "latency-otel-share")),
+    ("Python AsyncClient", (*_ASYNC, "latency"), (*_ASYNC, "latency-otel"), (*_ASYNC, "latency-otel-share")),
+    ("Node", ("node", "argos", "latency"), ("node", "argos-otel", "latency"), ("node", "argos-otel-share", "latency")),
 )
 
 
 def tracing_rows(results: Dict[Tuple[str, str, str], List[Dict[str, float]]]) -> List[str]:
-    """What a traced call costs: (a) p50 with tracer and meter providers (SDK, in-memory export)."""
+    """What a traced call costs: (a) p50 with the SDK's providers, and with idle ones."""
     out = [
         "## Tracing",
         "",
-        "(a) with OpenTelemetry as an application sets it up: the SDK's tracer provider with a",
-        "`SimpleSpanProcessor` into an in-memory exporter, a meter provider, the W3C propagator. The added",
-        "time is the median over runs of traced − untraced p50, both from the same run; it includes the",
-        "SDK's own work (making, processing and exporting the span, aggregating the measurement). Without",
-        "OpenTelemetry, or with no provider set, a call does no tracing work at all (two look-ups).",
+        "(a) with OpenTelemetry as an application sets it up (*SDK*): the SDK's tracer provider with a",
+        "`SimpleSpanProcessor` into an in-memory exporter, a meter provider, the W3C propagator (in Node",
+        "also the async-hooks context manager). *Package only*: providers that record nothing — spans",
+        "are the API's non-recording spans with a fresh sampled context, so the package still makes the",
+        "span, injects and sends its `traceparent`, sets its attributes and records the duration, with",
+        "none of an SDK's work. Added: the median over runs of traced − untraced p50, both from the same",
+        "run. Without OpenTelemetry, or with no provider set, a call does no tracing work (two look-ups).",
         "",
-        "| client | (a) p50 µs | traced (a) p50 µs | added µs | target ≤ 15 µs |",
-        "| --- | ---: | ---: | ---: | :---: |",
+        "| client | (a) p50 µs | SDK p50 µs | SDK added µs | package only p50 µs | package added µs | target ≤ 15 µs |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | :---: |",
     ]
-    for label, plain, traced in TRACED:
-        pairs = [(a, b) for a, b in zip(results.get(plain, []), results.get(traced, [])) if "p50_us" in b]
-        if not pairs:
-            out.append(f"| {label} | – | – | – | – |")
-            continue
-        added = statistics.median(b["p50_us"] - a["p50_us"] for a, b in pairs)
-        base = statistics.median(a["p50_us"] for a, _ in pairs)
-        with_otel = statistics.median(b["p50_us"] for _, b in pairs)
-        out.append(f"| {label} | {base:,.0f} | {with_otel:,.0f} | {added:,.0f} | {'yes' if added <= 15 else 'no'} |")
+    for label, plain, sdk, share in TRACED:
+        cells = [f"{statistics.median(r['p50_us'] for r in results[plain]):,.0f}" if results.get(plain) else "–"]
+        added = None
+        for traced in (sdk, share):
+            pairs = [(a, b) for a, b in zip(results.get(plain, []), results.get(traced, [])) if "p50_us" in b]
+            if not pairs:
+                cells += ["–", "–"]
+                continue
+            added = statistics.median(b["p50_us"] - a["p50_us"] for a, b in pairs)
+            cells += [f"{statistics.median(b['p50_us'] for _, b in pairs):,.0f}", f"{added:,.0f}"]
+        met = "–" if added is None else "yes" if added <= 15 else "no"
+        out.append(f"| {label} | {' | '.join(cells)} | {met} |")
     return out
+
+
+def measure_tracing(mock: Mock) -> Dict[Tuple[str, str, str], List[Dict[str, float]]]:
+    """The runs of TRACED alone, the three variants of a row one after another."""
+    results: Dict[Tuple[str, str, str], List[Dict[str, float]]] = {}
+    for run in range(RUNS):
+        for _, *keys in TRACED:
+            for key in keys:
+                figures = run_once(command(key[0], key[1], key[2], mock, None), mock)
+                results.setdefault(key, []).append(figures)
+                print(f"run {run + 1}/{RUNS} {' '.join(key)} {figures}", flush=True)
+    return results
 
 
 def median(results: Dict[Tuple[str, str, str], List[Dict[str, float]]], key: Tuple[str, str, str], field: str) -> Optional[float]:

@@ -74,5 +74,5 @@ if (require.main === module) {
   // `load` looks.
   console.log(fileName);
 } else {
-  module.exports = { addon: load(), call, fromNative, rethrown };
+  module.exports = { addon: load(), call, fromNative, payloadOf, rethrown };
 }

@@ -5,7 +5,7 @@
 // API, or with no provider set, a call costs a few property reads and sends nothing more.
 // Private to the package.
 
-const { addon, fromNative } = require('./native.js');
+const { addon, fromNative, payloadOf } = require('./native.js');
 
 /** The API, or `null` when the application does not have it (checked once, here). */
 const api = (() => {
@@ -116,13 +116,12 @@ async function record(native, operation, send) {
   try {
     result = await send(carrier);
   } catch (err) {
-    // The class, the status and the request id only: a message may hold an id. An error does
-    // not say how many attempts were made.
+    // The class, the status and the request id only: a message may hold an id.
     const { name, status, requestId } = fromNative(err);
     span?.setStatus({ code: api.SpanStatusCode.ERROR, message: name });
     const outcome = { 'error.type': name };
     if (status !== null) outcome['http.response.status_code'] = status;
-    end(outcome, requestId, 1);
+    end(outcome, requestId, payloadOf(err)?.attempts ?? 1);
     throw err;
   }
   const { status, requestId, attempts } = result.response;

@@ -1,6 +1,7 @@
 // One benchmark run of one Node client; prints a JSON line. Driven by bench/run.py.
 // Clients: argos (argos-addon), argos-otel (argos-addon in an application with OpenTelemetry
-// tracer and meter providers set), undici (undici.request), fetch (global fetch), axios.
+// tracer and meter providers set), argos-otel-share (the same with providers that record
+// nothing: the package's own part), undici (undici.request), fetch (global fetch), axios.
 // Every client verifies TLS against the mock's CA and keeps connections alive.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -115,9 +116,36 @@ async function setUpOpenTelemetry() {
   setInterval(() => spans.reset(), 1000).unref();
 }
 
+/**
+ * Sets a tracer provider whose spans are the API's non-recording spans, each with a new sampled
+ * context (so argos-addon still makes the span, injects its context with the W3C propagator and
+ * sends it, and sets its attributes), and a meter provider whose histogram drops what it is
+ * given (so it still records the duration): what the package does for a traced call, with none
+ * of an SDK's work.
+ * No context manager: Node 20's async-hooks one taxes every promise of the process, not a call.
+ */
+async function setUpIdleProviders() {
+  const { metrics, propagation, trace } = await import('@opentelemetry/api');
+  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const { randomBytes } = await import('node:crypto');
+  const tracer = {
+    startSpan: () =>
+      trace.wrapSpanContext({
+        traceId: randomBytes(16).toString('hex'),
+        spanId: randomBytes(8).toString('hex'),
+        traceFlags: 1,
+      }),
+  };
+  trace.setGlobalTracerProvider({ getTracer: () => tracer });
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const histogram = { record() {} };
+  const meter = { createHistogram: () => histogram };
+  metrics.setGlobalMeterProvider({ getMeter: () => meter });
+}
+
 async function makeClient(name) {
-  if (name === 'argos-otel') {
-    await setUpOpenTelemetry();
+  if (name === 'argos-otel' || name === 'argos-otel-share') {
+    await (name === 'argos-otel' ? setUpOpenTelemetry() : setUpIdleProviders());
     return makeClient('argos');
   }
   if (name === 'argos') {

@@ -22,11 +22,11 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// What the result of this answer carries about it.
-    pub(crate) fn response(&self) -> Response {
+    /// What the result of this answer carries about it, once the body is read.
+    pub(crate) fn into_response(self) -> Response {
         Response::new(ResponseInfo::new(
             self.status.as_u16(),
-            self.headers.clone(),
+            self.headers,
             self.attempts,
             self.elapsed,
         ))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
-use reqwest::header::HeaderName;
+use reqwest::header::{HeaderMap, HeaderName};
 use tracing::Instrument as _;
 
 use crate::answer::Answer;
@@ -62,7 +62,9 @@ impl fmt::Debug for ClientBuilder {
             .field("ca_cert_pem", &self.ca_cert_pem.as_ref().map(Vec::len))
             .field(
                 "default_headers",
-                &header_names(self.default_headers.iter().flatten()),
+                &(self.default_headers.iter().flatten())
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -179,8 +181,8 @@ struct Inner {
 }
 
 /// Header names without their values, which may be credentials of the application's own.
-fn header_names<'a>(pairs: impl IntoIterator<Item = &'a (String, String)>) -> Vec<&'a str> {
-    pairs.into_iter().map(|(name, _)| name.as_str()).collect()
+fn header_names(headers: &HeaderMap) -> Vec<&str> {
+    headers.keys().map(HeaderName::as_str).collect()
 }
 
 impl fmt::Debug for Client {
@@ -199,22 +201,8 @@ impl fmt::Debug for Client {
             .field("max_upload_bytes", &c.max_upload_bytes)
             .field("max_response_bytes", &c.max_response_bytes)
             .field("extra_ca_certs", &c.ca_certs.len())
-            .field(
-                "default_headers",
-                &c.default_headers
-                    .keys()
-                    .map(HeaderName::as_str)
-                    .collect::<Vec<_>>(),
-            )
-            .field(
-                "extra_headers",
-                &self
-                    .call
-                    .headers
-                    .keys()
-                    .map(HeaderName::as_str)
-                    .collect::<Vec<_>>(),
-            )
+            .field("default_headers", &header_names(&c.default_headers))
+            .field("extra_headers", &header_names(&self.call.headers))
             .finish()
     }
 }
@@ -303,7 +291,7 @@ impl Client {
             Err(err) => Err(err),
         };
         telemetry::finish(&span, attempts, ended);
-        let mut answer = outcome?;
+        let mut answer = outcome.map_err(|err| err.after_attempts(attempts))?;
         answer.attempts = attempts;
         answer.elapsed = started.elapsed();
         Ok(answer)

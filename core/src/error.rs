@@ -47,6 +47,8 @@ struct Inner {
     /// The code of an error the SDK decided itself, without an answer (`local_quota`).
     local_code: Option<&'static str>,
     source: Option<BoxError>,
+    /// Requests sent for the call that failed (0: none was sent).
+    attempts: u32,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,6 +62,7 @@ impl Error {
                 details: None,
                 local_code: None,
                 source: None,
+                attempts: 0,
             }),
         }
     }
@@ -315,6 +318,17 @@ impl Error {
         self.details().map(|d| d.body.as_str())
     }
 
+    /// How many requests were sent for the call that failed: 0 when it failed before sending
+    /// (bad input, the budget), more than 1 when it was retried.
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    pub(crate) fn after_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
+        self
+    }
+
     /// The transport reason behind a connection error, as text (`a: b: c`), for bindings to
     /// attach as their host's exception cause.
     pub fn cause_chain(&self) -> Option<String> {
@@ -411,6 +425,9 @@ impl fmt::Debug for Error {
         }
         if let Some(source) = &self.inner.source {
             s.field("source", &describe_chain(source.as_ref()));
+        }
+        if self.inner.attempts > 0 {
+            s.field("attempts", &self.inner.attempts);
         }
         s.finish()
     }

@@ -149,7 +149,7 @@ impl<'a> FaceAuth<'a> {
             .execute(Operation::Submit, url, Some(&upload))
             .await?;
         let mut result = parse(&answer, FaceAuthResult::from_json)?;
-        result.response = answer.response();
+        result.response = answer.into_response();
         Ok(result)
     }
 
@@ -157,10 +157,10 @@ impl<'a> FaceAuth<'a> {
     pub async fn get(&self, auth_id: &str) -> Result<FaceAuthRecord> {
         let answer = self.on_record(Operation::Get, auth_id).await?;
         let page = parse(&answer, FaceAuthPage::from_json)?;
-        let mut records = page.with_response(answer.response()).records;
-        if records.is_empty() {
+        if page.records.is_empty() {
             return Err(Error::record_not_found(auth_id, &answer.headers));
         }
+        let mut records = page.with_response(answer.into_response()).records;
         let position = records
             .iter()
             .position(|r| r.auth_id == auth_id)
@@ -173,7 +173,8 @@ impl<'a> FaceAuth<'a> {
         let mut url = self.client.config().endpoint(Operation::ListPage.path());
         params.query(&mut url)?;
         let answer = self.client.execute(Operation::ListPage, url, None).await?;
-        Ok(parse(&answer, FaceAuthPage::from_json)?.with_response(answer.response()))
+        let page = parse(&answer, FaceAuthPage::from_json)?;
+        Ok(page.with_response(answer.into_response()))
     }
 
     /// Every record, newest first, fetching pages lazily. `params.count` is the page size,
@@ -238,13 +239,13 @@ impl WithResponse<'_> {
     pub async fn image(&self, auth_id: &str) -> Result<(Bytes, Response)> {
         let answer = self.face_auth.on_record(Operation::Image, auth_id).await?;
         let image = decode_image(&answer.body).map_err(|why| invalid(&answer, why))?;
-        Ok((image, answer.response()))
+        Ok((image, answer.into_response()))
     }
 
     /// `DELETE /faceauth` and the answer's [`Response`].
     pub async fn delete(&self, auth_id: &str) -> Result<Response> {
         let answer = self.face_auth.on_record(Operation::Delete, auth_id).await?;
-        Ok(answer.response())
+        Ok(answer.into_response())
     }
 }
 

@@ -59,6 +59,7 @@ async fn retries_give_up_after_max_retries_with_the_last_error() {
     assert_eq!(err.kind(), ErrorKind::RateLimit);
     assert_eq!(err.retry_after(), Some(Duration::ZERO));
     assert_eq!(mock.request_count("GET", "/faceauth"), 2);
+    assert_eq!(err.attempts(), 2);
 }
 
 #[tokio::test]
@@ -71,6 +72,12 @@ async fn a_long_retry_after_is_not_waited_for() {
     assert_eq!(err.kind(), ErrorKind::RateLimit);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
     assert_eq!(mock.request_count("GET", "/faceauth"), 1);
+    assert_eq!(err.attempts(), 1);
+    let unsent = client.face_auth().get(" ").await.unwrap_err();
+    assert_eq!(
+        (unsent.kind(), unsent.attempts()),
+        (ErrorKind::Validation, 0)
+    );
 }
 
 #[tokio::test]

@@ -158,6 +158,9 @@ class _Call:
             from opentelemetry.trace import Status, StatusCode
 
             self._span.set_attributes(outcome)
+            attempts = getattr(err, "_attempts", 1)
+            if attempts > 1:
+                self._span.set_attribute("http.request.resend_count", attempts - 1)
             request_id = getattr(err, "request_id", None)
             if request_id is not None:
                 self._span.set_attribute("argos.request_id", request_id)

@@ -25,7 +25,7 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { APIConnectionError, AuthenticationError, Client, NotFoundError, VERSION } from 'argos-addon';
+import { APIConnectionError, AuthenticationError, Client, InternalServerError, NotFoundError, VERSION } from 'argos-addon';
 
 import { jpeg, startMock, SUBMISSION } from './support/fixtures.mjs';
 
@@ -138,6 +138,16 @@ test('a retried GET: resend count 1, the same trace context on both attempts', a
   assert.equal(span.attributes['http.response.status_code'], 200);
   const sent = sentContexts(mock).map((c) => c.traceparent);
   assert.deepEqual(sent, [traceparentOf(span), traceparentOf(span)]);
+});
+
+test('a call that failed after retries: its resend count beside error.type', async (t) => {
+  const mock = await startMock(t);
+  mock.failNext(500, '{}', { method: 'GET', path: '/faceauth', times: 3 });
+  await assert.rejects(mock.client({ maxRetries: 2 }).faceAuth.get('auth-1'), InternalServerError);
+  const [span] = spansOf(mock);
+  assert.equal(span.attributes['http.request.resend_count'], 2);
+  assert.equal(span.attributes['error.type'], 'InternalServerError');
+  assert.equal(mock.requestCount('GET', '/faceauth'), 3);
 });
 
 test('a failed call: error.type and an ERROR status named by the class, no exception event', async (t) => {

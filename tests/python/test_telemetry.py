@@ -208,6 +208,8 @@ def test_a_failed_call(
     assert span.attributes is not None
     assert span.attributes["error.type"] == error and span.attributes["http.response.status_code"] == status
     assert span.attributes["argos.request_id"] == "req-failed-1"
+    # The 500 is retried twice before it is raised; the others are not retried.
+    assert span.attributes.get("http.request.resend_count") == (2 if fault.get("times") else None)
     assert not span.events  # no exception event: messages may hold ids
     (point,) = otel.points(mock)
     assert point.attributes and point.attributes["error.type"] == error

@@ -23,6 +23,8 @@ pub(crate) fn to_js(err: argos_addon::Error) -> napi::Error {
         "retryAfter": err.retry_after().map(|d| d.as_secs_f64()),
         "body": err.body(),
         "cause": err.cause_chain(),
+        // For the span of a retried call that failed (node/telemetry.js); not on the error.
+        "attempts": err.attempts(),
     });
     reject(payload)
 }

@@ -47,6 +47,10 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         // BudgetUnavailableError: the code the other hosts carry too.
         instance.setattr("code", code)?;
     }
+    if err.attempts() > 1 {
+        // For the span of a retried call that failed (_telemetry.py); not part of the API.
+        instance.setattr("_attempts", err.attempts())?;
+    }
     if let Some(chain) = err.cause_chain() {
         let cause = match err.kind() {
             ErrorKind::Timeout => PyTimeoutError::new_err(chain),

@@ -148,33 +148,23 @@ impl ResponseInfo {
         self.0.elapsed.as_secs_f64()
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "ResponseInfo(status_code={}, request_id={}, attempts={}, elapsed={:.6})",
-            self.0.status_code,
-            self.0
-                .request_id
-                .as_deref()
-                .map_or("None".to_owned(), |id| format!("{id:?}")),
-            self.0.attempts,
-            self.0.elapsed.as_secs_f64(),
-        )
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr(slf.as_any(), "ResponseInfo", &RESPONSE_SHOWN[..4])
     }
 
     fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(slf.py());
-        for field in [
-            "status_code",
-            "request_id",
-            "headers",
-            "attempts",
-            "elapsed",
-        ] {
-            dict.set_item(field, slf.getattr(field)?)?;
-        }
-        Ok(dict)
+        to_dict(slf.as_any(), &RESPONSE_SHOWN)
     }
 }
+
+/// The fields of [`ResponseInfo`] that `to_dict()` shows; `repr` shows all but the headers.
+const RESPONSE_SHOWN: [&str; 5] = [
+    "status_code",
+    "request_id",
+    "attempts",
+    "elapsed",
+    "headers",
+];
 
 /// A model's `response` field: a [`ResponseInfo`] made on each access. Results compare by their
 /// data, as in the core, so it is equal to any other.
