@@ -107,7 +107,15 @@ module.exports = {
 };
 // </surface:errors>
 
+/**
+ * The call was aborted through its `AbortSignal`: nothing more is sent and no retry starts. Its
+ * `name` is `'AbortError'`, as for `fetch`, so code that checks for aborts by name sees one.
+ */
+class APIUserAbortError extends ArgosError {}
+module.exports.APIUserAbortError = APIUserAbortError;
+
 // On the prototype, so stacks start with the class name and `util.inspect` does not list it.
 for (const [name, cls] of Object.entries(module.exports)) {
-  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+  const shown = cls === APIUserAbortError ? 'AbortError' : name;
+  Object.defineProperty(cls.prototype, 'name', { value: shown, writable: true, configurable: true });
 }

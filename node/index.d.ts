@@ -253,6 +253,16 @@ export interface BudgetStatus {
 }
 // </surface:models>
 
+/** What every operation takes last. */
+export interface RequestOptions {
+  /**
+   * Aborts the call: its promise rejects with {@link APIUserAbortError} (`name` `'AbortError'`),
+   * the request is dropped (its connection closes, no retry starts) and the client stays usable.
+   * A signal aborted already sends nothing.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * `image` and `delete` with the {@link ResponseInfo} that answered them
  * (`client.faceAuth.withResponse`); the other operations' results carry theirs as `response`.
@@ -260,9 +270,9 @@ export interface BudgetStatus {
 export declare class FaceAuthWithResponse {
   private constructor();
   /** The FaceAuth image, decoded, and the answer's response. */
-  image(authId: string): Promise<WithResponse<Buffer>>;
+  image(authId: string, options?: RequestOptions): Promise<WithResponse<Buffer>>;
   /** Erases the image and personal data; `value` is `undefined`. */
-  delete(authId: string): Promise<WithResponse<undefined>>;
+  delete(authId: string, options?: RequestOptions): Promise<WithResponse<undefined>>;
 }
 
 /** The Add-On operations of a {@link Client} (`client.faceAuth`). */
@@ -274,20 +284,20 @@ export declare class FaceAuth {
    * Compares `faceImage` with the approved ID Check submission `submissionId`. Never retried once
    * the request may have reached the server (each arrival counts against the quota).
    */
-  submit(params: SubmitParams): Promise<FaceAuthResult>;
+  submit(params: SubmitParams, options?: RequestOptions): Promise<FaceAuthResult>;
   /** One record; {@link NotFoundError} (code `NOT_FOUND`) when the API returns none. */
-  get(authId: string): Promise<FaceAuthRecord>;
+  get(authId: string, options?: RequestOptions): Promise<FaceAuthRecord>;
   /** One page of records, newest first; pass `page.nextKey` back for the next one. */
-  listPage(params?: ListPageParams): Promise<FaceAuthPage>;
+  listPage(params?: ListPageParams, options?: RequestOptions): Promise<FaceAuthPage>;
   /**
    * Every record, newest first, fetching pages only as the iteration needs them:
    * `for await (const record of client.faceAuth.list()) { ... }`. Bad parameters throw here.
    */
-  list(params?: ListParams): AsyncGenerator<FaceAuthRecord, void, undefined>;
+  list(params?: ListParams, options?: RequestOptions): AsyncGenerator<FaceAuthRecord, void, undefined>;
   /** The FaceAuth image, decoded. */
-  image(authId: string): Promise<Buffer>;
+  image(authId: string, options?: RequestOptions): Promise<Buffer>;
   /** Erases the image and personal data; the record stays, marked `deleted`. */
-  delete(authId: string): Promise<void>;
+  delete(authId: string, options?: RequestOptions): Promise<void>;
 }
 
 /**
@@ -434,3 +444,9 @@ export declare class InternalServerError extends ServerError {}
 /** 502, often an HTML page from a gateway; retried for GET and DELETE. */
 export declare class BadGatewayError extends ServerError {}
 // </surface:errors>
+
+/**
+ * The call was aborted through its `AbortSignal` ({@link RequestOptions}); nothing more is sent.
+ * Its `name` is `'AbortError'`, as for `fetch`.
+ */
+export declare class APIUserAbortError extends ArgosError {}

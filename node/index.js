@@ -6,7 +6,7 @@
 const { inspect } = require('node:util');
 
 const { addon, call, rethrown } = require('./native.js');
-const { ConfigurationError, ValidationError } = require('./errors.js');
+const { APIUserAbortError, ConfigurationError, ValidationError } = require('./errors.js');
 const { traced } = require('./telemetry.js');
 
 const USER_AGENT = `node/${process.versions.node}`;
@@ -90,6 +90,36 @@ const LIST = { startDate: date, endDate: date, pageSize: integer };
 /** A value the core checks itself. */
 const asGiven = (Err, name, value) => value;
 const WITH_OPTIONS = { timeout: asGiven, maxRetries: asGiven, extraHeaders: asGiven };
+
+/** An `AbortSignal`, or one of another realm or polyfill that behaves as one. */
+function signal(Err, name, value) {
+  if (typeof value?.aborted !== 'boolean' || typeof value.addEventListener !== 'function') {
+    throw new Err(`${name} must be an AbortSignal, not ${typeName(value)}`);
+  }
+  return value;
+}
+const CALL = { signal };
+
+/** The `signal` of the options an operation `where` takes last; `undefined` when none. */
+function signalOf(where, given) {
+  return given === undefined ? undefined : checked(ValidationError, where, given, CALL).signal;
+}
+
+/**
+ * `run(abort)`, the call of `where`, given the native `Abort` that `signal` fires (the addon
+ * then drops the call: its connection closes, no retry starts). An already-aborted signal
+ * rejects at once, before anything is sent. Without a signal, `run(undefined)` as it is.
+ */
+function withSignal(signal, where, run) {
+  if (signal === undefined) return run(undefined);
+  if (signal.aborted) {
+    return Promise.reject(new APIUserAbortError(`${where} was aborted by its signal before it started; nothing was sent`));
+  }
+  const abort = new addon.Abort();
+  const onAbort = () => abort.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  return run(abort).finally(() => signal.removeEventListener('abort', onAbort));
+}
 const FACE_AUTH_URL = {
   projectId: string,
   submissionId: string,
@@ -117,20 +147,28 @@ class FaceAuthWithResponse {
   }
 
   /** `{ value, response }`: the FaceAuth image, decoded, and the answer's response. */
-  async image(authId) {
+  async image(authId, options) {
     const checkedId = id('authId', authId);
+    const where = 'faceAuth.withResponse.image()';
+    const signal = signalOf(where, options);
     try {
-      return await traced(this.#native, 'image', (trace) => this.#native.imageWithResponse(checkedId, trace));
+      return await withSignal(signal, where, (abort) =>
+        traced(this.#native, 'image', (trace) => this.#native.imageWithResponse(checkedId, trace, abort)),
+      );
     } catch (err) {
       throw rethrown(err, this.image);
     }
   }
 
   /** `{ value: undefined, response }`: erases the image and personal data. */
-  async delete(authId) {
+  async delete(authId, options) {
     const checkedId = id('authId', authId);
+    const where = 'faceAuth.withResponse.delete()';
+    const signal = signalOf(where, options);
     try {
-      return await traced(this.#native, 'delete', (trace) => this.#native.deleteWithResponse(checkedId, trace));
+      return await withSignal(signal, where, (abort) =>
+        traced(this.#native, 'delete', (trace) => this.#native.deleteWithResponse(checkedId, trace, abort)),
+      );
     } catch (err) {
       throw rethrown(err, this.delete);
     }
@@ -148,52 +186,66 @@ class FaceAuth {
   }
 
   /** Compares `faceImage` with the approved ID Check submission `submissionId`. */
-  async submit(params) {
+  async submit(params, options) {
     const where = 'faceAuth.submit()';
     const request = required(ValidationError, where, checked(ValidationError, where, params, SUBMIT), [
       'submissionId',
       'faceImage',
     ]);
+    const signal = signalOf(where, options);
     try {
-      return await traced(this.#native, 'submit', (trace) => this.#native.submit(request, trace));
+      return await withSignal(signal, where, (abort) =>
+        traced(this.#native, 'submit', (trace) => this.#native.submit(request, trace, abort)),
+      );
     } catch (err) {
       throw rethrown(err, this.submit);
     }
   }
 
   /** One record; `NotFoundError` when the API has none with this id. */
-  async get(authId) {
+  async get(authId, options) {
     const checkedId = id('authId', authId);
+    const signal = signalOf('faceAuth.get()', options);
     try {
-      return await traced(this.#native, 'get', (trace) => this.#native.get(checkedId, trace));
+      return await withSignal(signal, 'faceAuth.get()', (abort) =>
+        traced(this.#native, 'get', (trace) => this.#native.get(checkedId, trace, abort)),
+      );
     } catch (err) {
       throw rethrown(err, this.get);
     }
   }
 
   /** One page of records, newest first; pass `page.nextKey` back for the next one. */
-  async listPage(params) {
-    const { startDate, endDate, count, nextKey } = checked(ValidationError, 'faceAuth.listPage()', params, LIST_PAGE);
+  async listPage(params, options) {
+    const where = 'faceAuth.listPage()';
+    const { startDate, endDate, count, nextKey } = checked(ValidationError, where, params, LIST_PAGE);
+    const signal = signalOf(where, options);
     try {
-      return await traced(this.#native, 'list_page', (trace) =>
-        this.#native.listPage(startDate, endDate, count, nextKey, trace),
+      return await withSignal(signal, where, (abort) =>
+        traced(this.#native, 'list_page', (trace) =>
+          this.#native.listPage(startDate, endDate, count, nextKey, trace, abort),
+        ),
       );
     } catch (err) {
       throw rethrown(err, this.listPage);
     }
   }
 
-  /** Every record, newest first, fetching pages as the iteration needs them. */
-  list(params) {
+  /** Every record, newest first, fetching pages as the iteration needs them; `signal` aborts the
+   * page fetch in flight and every later one. */
+  list(params, options) {
     // Without a pageSize the core picks the page size.
     const { startDate, endDate, pageSize } = checked(ValidationError, 'faceAuth.list()', params, LIST);
+    const signal = signalOf('faceAuth.list()', options);
     const native = this.#native;
     const pager = call(() => native.pager(startDate, endDate, pageSize));
     return (async function* records() {
       while (!pager.done) {
         let page;
         try {
-          page = await traced(native, 'list_page', (trace) => pager.nextPage(trace));
+          page = await withSignal(signal, 'faceAuth.list()', (abort) =>
+            traced(native, 'list_page', (trace) => pager.nextPage(trace, abort)),
+          );
         } catch (err) {
           throw rethrown(err, records);
         }
@@ -206,10 +258,13 @@ class FaceAuth {
   // image and delete take the response too (for their span), and keep only the value.
 
   /** The FaceAuth image, decoded. */
-  async image(authId) {
+  async image(authId, options) {
     const checkedId = id('authId', authId);
+    const signal = signalOf('faceAuth.image()', options);
     try {
-      const image = await traced(this.#native, 'image', (trace) => this.#native.imageWithResponse(checkedId, trace));
+      const image = await withSignal(signal, 'faceAuth.image()', (abort) =>
+        traced(this.#native, 'image', (trace) => this.#native.imageWithResponse(checkedId, trace, abort)),
+      );
       return image.value;
     } catch (err) {
       throw rethrown(err, this.image);
@@ -217,10 +272,13 @@ class FaceAuth {
   }
 
   /** Erases the image and personal data; the record stays, marked `deleted`. */
-  async delete(authId) {
+  async delete(authId, options) {
     const checkedId = id('authId', authId);
+    const signal = signalOf('faceAuth.delete()', options);
     try {
-      await traced(this.#native, 'delete', (trace) => this.#native.deleteWithResponse(checkedId, trace));
+      await withSignal(signal, 'faceAuth.delete()', (abort) =>
+        traced(this.#native, 'delete', (trace) => this.#native.deleteWithResponse(checkedId, trace, abort)),
+      );
     } catch (err) {
       throw rethrown(err, this.delete);
     }

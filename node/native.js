@@ -39,6 +39,7 @@ function payloadOf(err) {
 
 /** The package's error for anything the addon threw: its payload names the class. */
 function fromNative(err) {
+  if (err instanceof errors.ArgosError) return err; // raised by the face itself
   const payload = payloadOf(err);
   if (payload === null) {
     // napi's own: an argument of a type the face let through, or a failure of napi itself.

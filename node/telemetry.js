@@ -117,7 +117,10 @@ async function record(native, operation, send) {
     result = await send(carrier);
   } catch (err) {
     // The class, the status and the request id only: a message may hold an id.
-    const { name, status, requestId } = fromNative(err);
+    const converted = fromNative(err);
+    const { status, requestId } = converted;
+    // The class (APIUserAbortError's `name` is 'AbortError').
+    const name = converted.constructor.name;
     span?.setStatus({ code: api.SpanStatusCode.ERROR, message: name });
     const outcome = { 'error.type': name };
     if (status !== null) outcome['http.response.status_code'] = status;

@@ -15,6 +15,8 @@ const SENTINEL = 'SENTINELnodeKeyDoNotLeak0123456789abcdef';
 const SURFACE = vectors('surface.json');
 const PARENT = Object.fromEntries(SURFACE.errors.map((e) => [e.name, e.parent]));
 PARENT[SURFACE.base_error] = 'Error';
+// Node's own: the rejection of a call aborted by its AbortSignal (named 'AbortError', as fetch's).
+const NODE_ONLY = { APIUserAbortError: SURFACE.base_error };
 
 /** `name` and every class above it, up to `Error`. */
 const ancestry = (name) => (name === 'Error' ? [] : [PARENT[name], ...ancestry(PARENT[name])]);
@@ -23,8 +25,12 @@ const classOf = (name) => (name === 'Error' ? Error : argos[name]);
 test('the tree: exactly the declared classes, each extending its declared parent', () => {
   assert.deepEqual(
     Object.keys(argos).filter((k) => k.endsWith('Error')).sort(),
-    Object.keys(PARENT).sort(),
+    Object.keys({ ...PARENT, ...NODE_ONLY }).sort(),
   );
+  for (const [name, parent] of Object.entries(NODE_ONLY)) {
+    assert.equal(Object.getPrototypeOf(argos[name]), argos[parent], `${name} extends ${parent}`);
+    assert.equal(new argos[name]('text').name, 'AbortError');
+  }
   assert.ok(argos.QuotaExceededError.prototype instanceof argos.RateLimitError);
   assert.ok(argos.APITimeoutError.prototype instanceof argos.APIConnectionError);
   for (const [name, parent] of Object.entries(PARENT)) {

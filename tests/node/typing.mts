@@ -3,6 +3,7 @@
 
 import {
   APIConnectionError,
+  APIUserAbortError,
   APIStatusError,
   APITimeoutError,
   ArgosError,
@@ -25,6 +26,7 @@ import {
   type FaceAuthResult,
   type FaceAuthWebhook,
   type Policy,
+  type RequestOptions,
   type ResponseInfo,
   type Score,
   type WithResponse,
@@ -73,6 +75,13 @@ const codes: string[] = [...result.failCodes, ...result.rejectedComments];
 const raw: Record<string, unknown> = result.raw;
 
 const record: FaceAuthRecord = await client.faceAuth.get(id);
+const cancellable: RequestOptions = { signal: AbortSignal.timeout(1_000) };
+await client.faceAuth.get(id, cancellable);
+await client.faceAuth.withResponse.delete(id, { signal: new AbortController().signal });
+for await (const listed of client.faceAuth.list({ pageSize: 5 }, cancellable)) listed.authId;
+// @ts-expect-error a signal, not a timeout
+await client.faceAuth.get(id, { timeout: 5 });
+const aborted: ArgosError = new APIUserAbortError('gave up');
 const policy: Policy | null = record.policy;
 const occluded: boolean | null | undefined = policy?.occludedThreshold;
 const deleted: boolean = record.deleted;

@@ -16,11 +16,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
+use futures_util::future::{AbortHandle, AbortRegistration, Abortable};
 use napi::bindgen_prelude::{Env, JsValue, PromiseRaw, ToNapiValue, spawn};
 use napi::sys::{self, ThreadsafeFunctionCallMode, ThreadsafeFunctionReleaseMode};
 use napi::{JsError, check_status};
+use napi_derive::napi;
 
-use crate::errors::{panicked, to_js};
+use crate::errors::{aborted, panicked, to_js};
 use crate::lock;
 
 /// Turns a finished call's value into the JavaScript value its promise settles with.
@@ -53,6 +55,40 @@ struct State {
     /// `None` once released, or finalized by Node at environment teardown; calling it after
     /// that would touch freed memory, so every use holds the lock.
     tsfn: Option<Tsfn>,
+}
+
+/// What one call's `AbortSignal` fires (node/index.js adds the listener): made for one call,
+/// which takes its registration.
+#[napi]
+pub struct Abort {
+    handle: AbortHandle,
+    registration: Mutex<Option<AbortRegistration>>,
+}
+
+#[napi]
+impl Abort {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)] // a JavaScript constructor
+    pub fn new() -> Self {
+        let (handle, registration) = AbortHandle::new_pair();
+        Abort {
+            handle,
+            registration: Mutex::new(Some(registration)),
+        }
+    }
+
+    /// Drops the call at its next poll, or before its start; a call already settled is left.
+    #[napi]
+    pub fn abort(&self) {
+        self.handle.abort();
+    }
+}
+
+impl Abort {
+    /// The registration `abort` reaches, for the one call that takes it.
+    pub(crate) fn take(abort: Option<&Abort>) -> Option<AbortRegistration> {
+        abort.and_then(|abort| lock(&abort.registration).take())
+    }
 }
 
 /// One client's way back to the JavaScript thread.
@@ -103,11 +139,14 @@ impl Bridge {
     }
 
     /// Runs `call`, the operation `what`, on the runtime; the returned promise settles with its
-    /// outcome (a core error as its class), and with an `ArgosError` if it panics.
+    /// outcome (a core error as its class), with an `ArgosError` if it panics, and with an
+    /// `APIUserAbortError` as soon as `abort` fires (the call is dropped: its connection closes
+    /// and no retry starts).
     pub(crate) fn spawn<'env, T, F>(
         self: &Arc<Self>,
         env: &'env Env,
         what: &'static str,
+        abort: Option<AbortRegistration>,
         call: F,
     ) -> napi::Result<PromiseRaw<'env, T>>
     where
@@ -127,10 +166,15 @@ impl Bridge {
         let deferred = Deferred(deferred);
         let bridge = Arc::clone(self);
         spawn(async move {
-            let outcome = AssertUnwindSafe(call).catch_unwind().await;
+            let call = AssertUnwindSafe(call).catch_unwind();
+            let outcome = match abort {
+                Some(abort) => Abortable::new(call, abort).await.ok(),
+                None => Some(call.await),
+            };
             let outcome = match outcome {
-                Ok(result) => result.map_err(to_js),
-                Err(panic) => Err(panicked(what, &*panic)),
+                Some(Ok(result)) => result.map_err(to_js),
+                Some(Err(panic)) => Err(panicked(what, &*panic)),
+                None => Err(aborted(what)),
             };
             // SAFETY: `drain` calls it on the JavaScript thread with that thread's env.
             let settle: Settle = Box::new(move |env| {

@@ -19,7 +19,7 @@ use argos_addon::{
     NextKey, Operation, OptionError, OptionValue, Pager, SubmitRequest,
 };
 
-use crate::bridge::Bridge;
+use crate::bridge::{Abort, Bridge};
 use crate::errors::{failure, guard, to_js};
 use crate::lock;
 use crate::models::{Json, WithResponse};
@@ -341,15 +341,17 @@ impl NativeClient {
         env: &'env Env,
         params: SubmitParams,
         trace: Option<TraceContext>,
+        abort: Option<&Abort>,
     ) -> Result<PromiseRaw<'env, Json>> {
         let client = traced(self.core()?, trace);
-        self.bridge.spawn(env, "submit", async move {
-            client
-                .face_auth()
-                .submit(params.into())
-                .await
-                .map(Json::from)
-        })
+        self.bridge
+            .spawn(env, "submit", Abort::take(abort), async move {
+                client
+                    .face_auth()
+                    .submit(params.into())
+                    .await
+                    .map(Json::from)
+            })
     }
 
     #[napi]
@@ -358,14 +360,18 @@ impl NativeClient {
         env: &'env Env,
         auth_id: String,
         trace: Option<TraceContext>,
+        abort: Option<&Abort>,
     ) -> Result<PromiseRaw<'env, Json>> {
         let client = traced(self.core()?, trace);
-        self.bridge.spawn(env, "get", async move {
-            client.face_auth().get(&auth_id).await.map(Json::from)
-        })
+        self.bridge
+            .spawn(env, "get", Abort::take(abort), async move {
+                client.face_auth().get(&auth_id).await.map(Json::from)
+            })
     }
 
     #[napi]
+    // Positional, as JavaScript passes them: an object would cost property reads per call.
+    #[allow(clippy::too_many_arguments)]
     pub fn list_page<'env>(
         &self,
         env: &'env Env,
@@ -374,12 +380,14 @@ impl NativeClient {
         count: Option<i64>,
         next_key: Option<String>,
         trace: Option<TraceContext>,
+        abort: Option<&Abort>,
     ) -> Result<PromiseRaw<'env, Json>> {
         let params = list_params(start_date, end_date, count, next_key)?;
         let client = traced(self.core()?, trace);
-        self.bridge.spawn(env, "listPage", async move {
-            client.face_auth().list_page(&params).await.map(Json::from)
-        })
+        self.bridge
+            .spawn(env, "listPage", Abort::take(abort), async move {
+                client.face_auth().list_page(&params).await.map(Json::from)
+            })
     }
 
     /// A pager over every record, `page_size` at a time (the core's default when absent); the
@@ -411,12 +419,14 @@ impl NativeClient {
         env: &'env Env,
         auth_id: String,
         trace: Option<TraceContext>,
+        abort: Option<&Abort>,
     ) -> Result<PromiseRaw<'env, WithResponse<Buffer>>> {
         let client = traced(self.core()?, trace);
-        self.bridge.spawn(env, "image", async move {
-            let (image, response) = client.face_auth().with_response().image(&auth_id).await?;
-            Ok(WithResponse::new(Buffer::from(Vec::from(image)), response))
-        })
+        self.bridge
+            .spawn(env, "image", Abort::take(abort), async move {
+                let (image, response) = client.face_auth().with_response().image(&auth_id).await?;
+                Ok(WithResponse::new(Buffer::from(Vec::from(image)), response))
+            })
     }
 
     /// `{ value: undefined, response }`.
@@ -426,18 +436,20 @@ impl NativeClient {
         env: &'env Env,
         auth_id: String,
         trace: Option<TraceContext>,
+        abort: Option<&Abort>,
     ) -> Result<PromiseRaw<'env, WithResponse<()>>> {
         let client = traced(self.core()?, trace);
-        self.bridge.spawn(env, "delete", async move {
-            let response = client.face_auth().with_response().delete(&auth_id).await?;
-            Ok(WithResponse::new((), response))
-        })
+        self.bridge
+            .spawn(env, "delete", Abort::take(abort), async move {
+                let response = client.face_auth().with_response().delete(&auth_id).await?;
+                Ok(WithResponse::new((), response))
+            })
     }
 
     #[napi]
     pub fn budget_status<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Json>> {
         let client = self.core()?;
-        self.bridge.spawn(env, "budgetStatus", async move {
+        self.bridge.spawn(env, "budgetStatus", None, async move {
             Ok(Json::from(client.budget_status().await))
         })
     }
@@ -471,8 +483,12 @@ impl NativeClient {
         env: &'env Env,
         message: String,
     ) -> Result<PromiseRaw<'env, ()>> {
-        self.bridge
-            .spawn::<(), _>(env, "_panicForTests", async move { panic!("{message}") })
+        self.bridge.spawn::<(), _>(
+            env,
+            "_panicForTests",
+            None,
+            async move { panic!("{message}") },
+        )
     }
 }
 
@@ -500,14 +516,16 @@ impl NativePager {
         &self,
         env: &'env Env,
         trace: Option<TraceContext>,
+        abort: Option<&Abort>,
     ) -> Result<PromiseRaw<'env, Option<Json>>> {
         let client = traced(self.client.clone(), trace);
         let (pager, done) = (Arc::clone(&self.pager), Arc::clone(&self.done));
-        self.bridge.spawn(env, "list", async move {
-            let mut pager = pager.lock().await;
-            let page = pager.next_page_with(&client).await;
-            done.store(pager.is_done(), Ordering::Relaxed);
-            page.map(|page| page.map(Json::from))
-        })
+        self.bridge
+            .spawn(env, "list", Abort::take(abort), async move {
+                let mut pager = pager.lock().await;
+                let page = pager.next_page_with(&client).await;
+                done.store(pager.is_done(), Ordering::Relaxed);
+                page.map(|page| page.map(Json::from))
+            })
     }
 }

@@ -34,6 +34,15 @@ pub(crate) fn failure(kind: ErrorKind, message: impl Into<String>) -> napi::Erro
     raised(kind.class_name(), message.into())
 }
 
+/// The call `what` was aborted through its `AbortSignal`; node/errors.js has the class, which
+/// only Node needs (Python cancels by cancelling the awaiting task).
+pub(crate) fn aborted(what: &str) -> napi::Error {
+    raised(
+        "APIUserAbortError",
+        format!("{what} was aborted by its signal; the request was cancelled"),
+    )
+}
+
 /// An error raised by the binding itself that no kind describes (a panic, a mock server that
 /// would not start): of the base class, [`BASE_ERROR_CLASS`].
 pub(crate) fn base_failure(message: impl Into<String>) -> napi::Error {
