@@ -32,6 +32,11 @@ export interface MockServerOptions {
   gatewayLimit?: number | null;
   /** The project's similarity threshold: other faces score below it. Default 85. */
   similarityThreshold?: number;
+  /**
+   * How many of the latest requests `requests()` keeps, so that memory stays flat however long
+   * the server runs; 0 keeps none. Default 10000.
+   */
+  requestLogLimit?: number;
 }
 
 /** Image bytes, or the path of an image file. */
@@ -90,6 +95,14 @@ export interface RecordedRequest {
   headers: Array<[string, string]>;
   form: RecordedFormPart[];
   bodyLen: number;
+}
+
+/**
+ * The requests `requests()` lists, oldest first: an array, with `dropped` (not enumerable), how
+ * many older requests were let go before the first one listed, since start or `resetCounts()`.
+ */
+export interface RequestLog extends Array<RecordedRequest> {
+  readonly dropped: number;
 }
 
 /** The keyed requests of one whole UTC second, as `perSecondCounts()` lists them. */
@@ -166,14 +179,16 @@ export declare class MockServer {
   /** TLS handshakes completed; a connection whose handshake failed is not counted. */
   handshakeCount(): number;
   /**
-   * Zeroes the request counts (the per-second ones and the connection and handshake counts too)
-   * and forgets the recorded requests.
+   * Zeroes the request counts (the per-second ones, the connection and handshake counts and
+   * `droppedRequests()` too) and forgets the recorded requests.
    */
   resetCounts(): void;
   /** The seconds of the last hour that had keyed requests, oldest first. */
   perSecondCounts(): SecondCount[];
-  /** Every request that arrived, oldest first. */
-  requests(): RecordedRequest[];
+  /** The last `requestLogLimit` requests that arrived, oldest first. */
+  requests(): RequestLog;
+  /** How many older requests the log let go to keep only the last `requestLogLimit`. */
+  droppedRequests(): number;
   /** Stops the server; in-flight requests get a moment to finish. */
   stop(): Promise<void>;
 }

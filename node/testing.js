@@ -22,7 +22,9 @@ const STARTING = Symbol('starting');
 /**
  * A local ARGOS Add-On server over real HTTPS on 127.0.0.1, with its own CA (`caCertPem`), key
  * (`apiKey`) and project id. Faults apply to the next `times` requests matching `method` and
- * `path` (relative to `/v3`, e.g. `"/faceauth"`; absent matches any).
+ * `path` (relative to `/v3`, e.g. `"/faceauth"`; absent matches any). It keeps the last
+ * `requestLogLimit` requests (10,000 by default; 0 keeps none) for `requests()`, so that its
+ * memory stays flat however long it runs.
  */
 class MockServer {
   #native;
@@ -171,8 +173,8 @@ class MockServer {
   }
 
   /**
-   * Zeroes the request counts (the per-second ones and the connection and handshake counts too)
-   * and forgets the recorded requests.
+   * Zeroes the request counts (the per-second ones, the connection and handshake counts and
+   * `droppedRequests()` too) and forgets the recorded requests.
    */
   resetCounts() {
     call(() => this.#native.resetCounts());
@@ -187,9 +189,19 @@ class MockServer {
     return call(() => this.#native.perSecondCounts());
   }
 
-  /** Every request that arrived, oldest first (the key header redacted). */
+  /**
+   * The requests that arrived, oldest first (the key header redacted): the last `requestLogLimit`
+   * of them. The array's `dropped` property counts the older ones let go before them; it is not
+   * enumerable, so the array still deep-equals a plain one.
+   */
   requests() {
-    return call(() => this.#native.requests());
+    const { requests, dropped } = call(() => this.#native.requestLog());
+    return Object.defineProperty(requests, 'dropped', { value: dropped });
+  }
+
+  /** How many older requests the log let go to keep only the last `requestLogLimit`. */
+  droppedRequests() {
+    return call(() => this.#native.droppedRequests());
   }
 
   /** Stops the server; in-flight requests get a moment to finish. */

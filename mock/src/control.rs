@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use crate::fault::Fault;
 use crate::limits::{DailyQuota, TokenBucket};
-use crate::recorded::RecordedRequest;
+use crate::recorded::{RecordedRequest, RequestLog};
 use crate::records::{FaceAuthRecord, SeedRecord};
 use crate::seconds::SecondCount;
 use crate::server::MockServer;
@@ -137,8 +137,9 @@ impl MockServer {
         self.shared.lock().bench = on;
     }
 
-    /// Zeroes all counts (the per-second ones, [`connection_count`](Self::connection_count) and
-    /// [`handshake_count`](Self::handshake_count) too) and forgets the recorded requests.
+    /// Zeroes all counts (the per-second ones, [`connection_count`](Self::connection_count),
+    /// [`handshake_count`](Self::handshake_count) and [`dropped_requests`](Self::dropped_requests)
+    /// too) and forgets the recorded requests.
     /// Connections already open are not counted again when they send further requests.
     pub fn reset_counts(&self) {
         let mut state = self.shared.lock();
@@ -157,9 +158,24 @@ impl MockServer {
         self.shared.lock().seconds.counts()
     }
 
-    /// Every request that arrived since start (or the last [`reset_counts`](Self::reset_counts)),
-    /// in order; bench mode records none.
+    /// The requests that arrived since start (or the last [`reset_counts`](Self::reset_counts)),
+    /// oldest first: the last [`request_log_limit`](crate::MockOptions::request_log_limit) of them
+    /// at most. Bench mode records none.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.lock().requests.clone()
+        self.request_log().requests
+    }
+
+    /// How many recorded requests the log let go to stay within
+    /// [`request_log_limit`](crate::MockOptions::request_log_limit), since start (or the last
+    /// [`reset_counts`](Self::reset_counts)): the first of [`requests`](Self::requests) is the
+    /// one that arrived after them.
+    pub fn dropped_requests(&self) -> u64 {
+        self.shared.lock().requests.dropped()
+    }
+
+    /// [`requests`](Self::requests) and [`dropped_requests`](Self::dropped_requests), read
+    /// together so that they agree while requests keep arriving.
+    pub fn request_log(&self) -> RequestLog {
+        self.shared.lock().requests.snapshot()
     }
 }

@@ -132,7 +132,9 @@ fn arrive(shared: &Shared, head: &Parts, recorded: Option<RecordedRequest>) -> O
     let path = relative_path(head.uri.path());
     let mut state = shared.lock();
     *state.counts.entry(count_key(method, path)).or_default() += 1;
-    state.requests.extend(recorded);
+    if let Some(recorded) = recorded {
+        state.requests.push(recorded);
+    }
     fault::take(&mut state.faults, method, path)
 }
 

@@ -5,8 +5,8 @@
 //! whose PEM is available from [`MockServer::ca_cert_pem`]. Besides the routes it
 //! imitates the API Gateway in front of the real service (key check, IP deny,
 //! body limit, throttling, an optional per-second gateway limit, daily quota) and
-//! lets tests inject faults, force verdicts and inspect every request that arrived
-//! and how many came in each second. Bench mode
+//! lets tests inject faults, force verdicts and inspect the requests that arrived
+//! (the last 10,000 by default) and how many came in each second. Bench mode
 //! ([`MockServer::set_bench`]) serves benchmarks of clients instead.
 //!
 //! ```no_run
@@ -47,10 +47,10 @@ mod verdict;
 
 pub use fault::{Fault, FaultAction};
 pub use options::{
-    DEFAULT_DAILY_QUOTA, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_SIMILARITY_THRESHOLD,
-    MockOptions,
+    DEFAULT_DAILY_QUOTA, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_LOG_LIMIT,
+    DEFAULT_SIMILARITY_THRESHOLD, MockOptions,
 };
-pub use recorded::{FormPart, RecordedRequest};
+pub use recorded::{FormPart, RecordedRequest, RequestLog};
 pub use records::{FaceAuthRecord, SeedRecord};
 pub use seconds::SecondCount;
 pub use server::MockServer;

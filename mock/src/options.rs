@@ -8,6 +8,8 @@ pub const DEFAULT_RATE_LIMIT: f64 = 5000.0;
 pub const DEFAULT_DAILY_QUOTA: u64 = 500_000;
 /// [`MockOptions::similarity_threshold`] by default: 85.
 pub const DEFAULT_SIMILARITY_THRESHOLD: f64 = 85.0;
+/// [`MockOptions::request_log_limit`] by default: the last 10,000 requests.
+pub const DEFAULT_REQUEST_LOG_LIMIT: usize = 10_000;
 
 /// How to configure a [`MockServer`](crate::MockServer).
 #[derive(Debug, Clone, PartialEq)]
@@ -34,12 +36,17 @@ pub struct MockOptions {
     /// The project's `faceSimilarity_threshold`: generated scores for mismatching
     /// selfies stay below it.
     pub similarity_threshold: f64,
+    /// How many requests [`MockServer::requests`](crate::MockServer::requests) keeps: the most
+    /// recent ones, so that a server left running for days stays the same size; older ones are
+    /// only counted ([`MockServer::dropped_requests`](crate::MockServer::dropped_requests)).
+    /// `0` keeps none.
+    pub request_log_limit: usize,
 }
 
 impl Default for MockOptions {
     /// Ephemeral port, random credentials, 10 MiB bodies, 5,000 req/s, 500,000 requests a
     /// day and a similarity threshold of 85 (the `DEFAULT_*` constants), as documented for
-    /// the real API; no gateway limit.
+    /// the real API; no gateway limit; a log of the last 10,000 requests.
     fn default() -> Self {
         Self {
             port: 0,
@@ -50,6 +57,7 @@ impl Default for MockOptions {
             daily_quota: Some(DEFAULT_DAILY_QUOTA),
             gateway_limit: None,
             similarity_threshold: DEFAULT_SIMILARITY_THRESHOLD,
+            request_log_limit: DEFAULT_REQUEST_LOG_LIMIT,
         }
     }
 }

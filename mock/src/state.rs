@@ -11,7 +11,7 @@ use crate::fault::Fault;
 use crate::ids;
 use crate::limits::{DailyQuota, TokenBucket};
 use crate::options::MockOptions;
-use crate::recorded::RecordedRequest;
+use crate::recorded::BoundedLog;
 use crate::records::{FaceAuthRecord, truncate_to_millis};
 use crate::seconds::SecondWindows;
 use crate::shapes::{ImageEncoding, ListShape};
@@ -42,7 +42,7 @@ pub(crate) struct State {
     pub faults: Vec<Fault>,
     /// Requests per `"METHOD /path"`.
     pub counts: HashMap<String, u64>,
-    pub requests: Vec<RecordedRequest>,
+    pub requests: BoundedLog,
     pub deny: bool,
     pub list_shape: ListShape,
     pub image_encoding: ImageEncoding,
@@ -109,7 +109,7 @@ impl Shared {
             forced: VecDeque::new(),
             faults: Vec::new(),
             counts: HashMap::new(),
-            requests: Vec::new(),
+            requests: BoundedLog::new(opts.request_log_limit),
             deny: false,
             list_shape: ListShape::default(),
             image_encoding: ImageEncoding::default(),

@@ -219,6 +219,8 @@ def cmd_mock(args: argparse.Namespace) -> None:
         argv += ["--ca-out", args.ca_out]
     for seed in args.seed:
         argv += ["--seed", seed]
+    if args.request_log_limit is not None:
+        argv += ["--request-log-limit", str(args.request_log_limit)]
     run_mock(argv)
 
 
@@ -294,6 +296,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, default=0)
     sub.add_argument("--ca-out", help="write the CA certificate here")
     sub.add_argument("--seed", action="append", default=[], metavar="ID:STATUS[:SELFIE]")
+    sub.add_argument(
+        "--request-log-limit", type=int, metavar="N", help="keep only the last N requests in memory (default 10000)"
+    )
     return parser
 
 

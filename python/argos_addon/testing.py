@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _native
 from ._client import AsyncClient, Client, _ClosedOnExit
 from .errors import ValidationError
 
-__all__ = ["MockServer"]
+__all__ = ["MockServer", "RequestLog"]
 
 _Selfie = Union[bytes, str, "os.PathLike[str]", None]
 
@@ -57,6 +57,18 @@ def _utc(when: datetime.datetime) -> datetime.datetime:
         raise ValidationError(f"create_time {when} has no UTC time") from err
 
 
+class RequestLog(List[Dict[str, Any]]):
+    """The requests :meth:`MockServer.requests` lists, oldest first: a plain list of dicts, plus
+    ``dropped``, how many older requests the mock let go before the first one listed (it keeps
+    only the last ``request_log_limit``), since it started or :meth:`MockServer.reset_counts`."""
+
+    dropped: int
+
+    def __init__(self, requests: Iterable[Dict[str, Any]] = (), dropped: int = 0) -> None:
+        super().__init__(requests)
+        self.dropped = dropped
+
+
 class MockServer(_ClosedOnExit):
     """The Rust mock ARGOS server, started in this process on 127.0.0.1.
 
@@ -64,7 +76,9 @@ class MockServer(_ClosedOnExit):
     Add-On endpoints, and reproduces the gateway (403 Forbidden / explicit deny, 413, 429 rate
     and daily quota, and with ``gateway_limit`` a strict per-second limit that answers 429 with
     ``Retry-After``). Faults apply to the next ``times`` requests matching ``method``/``path``
-    (a path relative to ``/v3``, e.g. ``"/faceauth"``; ``None`` matches any).
+    (a path relative to ``/v3``, e.g. ``"/faceauth"``; ``None`` matches any). It keeps the last
+    ``request_log_limit`` requests (10,000 by default; 0 keeps none) for :meth:`requests`, so
+    that its memory stays flat however long it runs.
     """
 
     def __init__(
@@ -78,6 +92,7 @@ class MockServer(_ClosedOnExit):
         daily_quota: Optional[int] = _DEFAULTS["daily_quota"],
         gateway_limit: Optional[int] = _DEFAULTS["gateway_limit"],
         similarity_threshold: float = _DEFAULTS["similarity_threshold"],
+        request_log_limit: int = _DEFAULTS["request_log_limit"],
     ) -> None:
         self._native = _native.NativeMock(
             port=port,
@@ -88,6 +103,7 @@ class MockServer(_ClosedOnExit):
             daily_quota=daily_quota,
             gateway_limit=gateway_limit,
             similarity_threshold=similarity_threshold,
+            request_log_limit=request_log_limit,
         )
 
     base_url: str = _reported("base_url")
@@ -217,8 +233,8 @@ class MockServer(_ClosedOnExit):
         return self._native.handshake_count()
 
     def reset_counts(self) -> None:
-        """Zero the request counts (the per-second ones and the connection and handshake counts
-        too) and forget the recorded requests."""
+        """Zero the request counts (the per-second ones, the connection and handshake counts and
+        :meth:`dropped_requests` too) and forget the recorded requests."""
         self._native.reset_counts()
 
     def per_second_counts(self) -> List[Dict[str, int]]:
@@ -227,9 +243,15 @@ class MockServer(_ClosedOnExit):
         ``throttled`` are the ones the gateway limit refused."""
         return self._native.per_second_counts()
 
-    def requests(self) -> List[Dict[str, Any]]:
-        """Every request that arrived, oldest first (the key header redacted)."""
-        return self._native.requests()
+    def requests(self) -> RequestLog:
+        """The requests that arrived, oldest first (the key header redacted): the last
+        ``request_log_limit`` of them, with the number let go before them as ``.dropped``."""
+        requests, dropped = self._native.request_log()
+        return RequestLog(requests, dropped)
+
+    def dropped_requests(self) -> int:
+        """How many older requests the log let go to keep only the last ``request_log_limit``."""
+        return self._native.dropped_requests()
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -251,8 +273,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--project-id")
     parser.add_argument("--ca-out", help="write the CA certificate (PEM) here")
     parser.add_argument("--seed", action="append", default=[], metavar="ID:STATUS[:SELFIE]")
+    parser.add_argument(
+        "--request-log-limit",
+        type=int,
+        default=_DEFAULTS["request_log_limit"],
+        metavar="N",
+        help="keep only the last N requests in memory (default %(default)s)",
+    )
     args = parser.parse_args(argv)
-    with MockServer(port=args.port, api_key=args.api_key, project_id=args.project_id) as mock:
+    with MockServer(
+        port=args.port,
+        api_key=args.api_key,
+        project_id=args.project_id,
+        request_log_limit=args.request_log_limit,
+    ) as mock:
         for seed in args.seed:
             parts = seed.split(":", 2)
             if len(parts) < 2:

@@ -1,5 +1,5 @@
-// argos-addon/testing: the mock's gateway limit in whole UTC seconds, its per-second counts, and its
-// connection and handshake counts.
+// argos-addon/testing: the mock's gateway limit in whole UTC seconds, its per-second counts, its
+// connection and handshake counts, and its bounded request log.
 
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:https';
@@ -13,10 +13,10 @@ import { startMock } from './support/fixtures.mjs';
 const LIMIT = 3;
 const BURST = 10;
 
-/** A keyed `GET /faceauth`, straight over HTTPS: status, headers and body. */
-function get(mock) {
+/** A keyed `GET /faceauth` (with `query`), straight over HTTPS: status, headers and body. */
+function get(mock, query = '') {
   return new Promise((resolve, reject) => {
-    const req = request(`${mock.baseUrl}/faceauth`, { ca: mock.caCertPem, headers: { 'x-api-key': mock.apiKey } }, (res) => {
+    const req = request(`${mock.baseUrl}/faceauth${query}`, { ca: mock.caCertPem, headers: { 'x-api-key': mock.apiKey } }, (res) => {
       let body = '';
       res.on('data', (chunk) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
@@ -121,4 +121,42 @@ test('connectionCount and handshakeCount count connections, not requests', async
 
   mock.resetCounts();
   assert.deepEqual(counts(), [0, 0]);
+});
+
+test('the request log keeps the last requestLogLimit requests and counts the dropped ones', async (t) => {
+  const mock = await startMock(t, { requestLogLimit: 5 });
+  for (let n = 0; n < 12; n++) await get(mock, `?n=${n}`);
+  const log = mock.requests();
+  assert.ok(Array.isArray(log));
+  assert.deepEqual(log.map((r) => r.query), ['7', '8', '9', '10', '11'].map((n) => [['n', n]]));
+  assert.equal(log.dropped, 7);
+  assert.equal(mock.droppedRequests(), 7);
+  assert.deepEqual(Object.keys(log), ['0', '1', '2', '3', '4'], '`dropped` is not enumerable');
+  assert.equal(mock.requestCount(), 12, 'counts are not bounded');
+  mock.resetCounts();
+  assert.deepEqual(mock.requests(), []);
+  assert.equal(mock.requests().dropped, 0);
+
+  const none = await startMock(t, { requestLogLimit: 0 });
+  await get(none);
+  assert.deepEqual(none.requests(), []);
+  assert.equal(none.requests().dropped, 1);
+  await assert.rejects(startMock(t, { requestLogLimit: -1 }), ValidationError);
+});
+
+test('the request log keeps 10,000 requests by default', async (t) => {
+  const mock = await startMock(t);
+  const agent = new Agent({ ca: mock.caCertPem, keepAlive: true, maxSockets: 8 });
+  t.after(() => agent.destroy());
+  // Keyless, so that the rate limit does not slow them down: refused requests are logged too.
+  const refused = () =>
+    new Promise((resolve, reject) => {
+      const req = request(`${mock.baseUrl}/faceauth`, { agent }, (res) => res.resume().on('end', resolve));
+      req.on('error', reject);
+      req.end();
+    });
+  await Promise.all(Array.from({ length: 10_001 }, refused));
+  const log = mock.requests();
+  assert.equal(log.length, 10_000);
+  assert.equal(log.dropped, 1);
 });

@@ -31,7 +31,7 @@ import {
   type Score,
   type WithResponse,
 } from 'argos-addon';
-import { MockServer, type RecordedRequest, type SecondCount } from 'argos-addon/testing';
+import { MockServer, type RecordedRequest, type RequestLog, type SecondCount } from 'argos-addon/testing';
 
 const version: string = VERSION;
 
@@ -222,6 +222,9 @@ const gets: number = mock.requestCount('GET', '/faceauth');
 // @ts-expect-error both or neither
 mock.requestCount('GET');
 const requests: RecordedRequest[] = mock.requests();
+const log: RequestLog = mock.requests();
+const dropped: number = log.dropped + mock.droppedRequests();
+await MockServer.start({ requestLogLimit: 5 });
 const firstHeader: [string, string] | undefined = requests[0]?.headers[0];
 const fields: [string, string, string, number] = [mock.baseUrl, mock.caCertPem, mock.apiKey, mock.port];
 mock.resetCounts();

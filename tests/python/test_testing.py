@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime
 import http.client
+import inspect
 import json
 import os
 import pathlib
@@ -19,7 +20,7 @@ from typing import List, Optional
 import pytest
 
 import argos_addon
-from argos_addon.testing import MockServer
+from argos_addon.testing import MockServer, RequestLog
 
 from conftest import SUBMISSION, jpeg
 
@@ -71,6 +72,30 @@ def test_records_counts_and_requests() -> None:
         assert mock.request_count() == 0 and mock.requests() == []
         with pytest.raises(TypeError):
             mock.request_count("GET")
+
+
+def test_the_request_log_keeps_the_last_requests() -> None:
+    assert inspect.signature(MockServer).parameters["request_log_limit"].default == 10_000
+    with MockServer(request_log_limit=5) as mock:
+        client = mock.client(max_retries=0)
+        for n in range(12):
+            with pytest.raises(argos_addon.NotFoundError):
+                client.face_auth.get(f"auth{n}")
+        log = mock.requests()
+        assert isinstance(log, RequestLog) and isinstance(log, list)
+        assert [dict(r["query"])["authId"] for r in log] == [f"auth{n}" for n in range(7, 12)]
+        assert log.dropped == mock.dropped_requests() == 7
+        assert mock.request_count() == 12, "counts are not bounded"
+        mock.reset_counts()
+        log = mock.requests()
+        assert log == [] and log.dropped == mock.dropped_requests() == 0
+    with MockServer(request_log_limit=0) as mock:
+        with pytest.raises(argos_addon.NotFoundError):
+            mock.client(max_retries=0).face_auth.get("auth")
+        log = mock.requests()
+        assert log == [] and log.dropped == 1
+    with pytest.raises(argos_addon.ValidationError):
+        MockServer(request_log_limit=-1)
 
 
 def test_faults_and_gateway_modes() -> None:
@@ -202,7 +227,17 @@ def test_python_dash_m_runs_it_standalone(tmp_path: pathlib.Path) -> None:
     selfie = tmp_path / "selfie.jpg"
     selfie.write_bytes(jpeg(9))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "argos_addon.testing", "--ca-out", str(ca), "--seed", f"{SUBMISSION}:approved:{selfie}"],
+        [
+            sys.executable,
+            "-m",
+            "argos_addon.testing",
+            "--ca-out",
+            str(ca),
+            "--seed",
+            f"{SUBMISSION}:approved:{selfie}",
+            "--request-log-limit",
+            "5",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

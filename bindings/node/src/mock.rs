@@ -74,6 +74,7 @@ pub struct MockStartOptions {
     pub daily_quota: Option<Either<f64, Null>>,
     pub gateway_limit: Option<Either<f64, Null>>,
     pub similarity_threshold: Option<f64>,
+    pub request_log_limit: Option<f64>,
 }
 
 impl TryFrom<MockStartOptions> for MockOptions {
@@ -98,6 +99,10 @@ impl TryFrom<MockStartOptions> for MockOptions {
             similarity_threshold: o
                 .similarity_threshold
                 .unwrap_or(defaults.similarity_threshold),
+            request_log_limit: match o.request_log_limit {
+                Some(n) => count("requestLogLimit", n, usize::MAX as u64)? as usize,
+                None => defaults.request_log_limit,
+            },
         })
     }
 }
@@ -148,6 +153,13 @@ impl From<SecondCount> for PerSecondCount {
             throttled: c.throttled as i64,
         }
     }
+}
+
+/// The requests the mock holds, as `requestLog()` gives them to `testing.js`.
+#[napi(object, object_from_js = false)]
+pub struct RequestLog {
+    pub requests: Vec<Value>,
+    pub dropped: i64,
 }
 
 /// A recorded request as a plain object (pairs as `[name, value]` arrays, camelCase fields).
@@ -360,11 +372,20 @@ impl NativeMock {
         Ok(counts.into_iter().map(PerSecondCount::from).collect())
     }
 
-    /// Every request that arrived, oldest first.
+    /// The requests held, oldest first, and how many older ones the log let go.
     #[napi]
-    pub fn requests(&self) -> napi::Result<Vec<Value>> {
-        let requests = self.with(MockServer::requests)?;
-        Ok(requests.into_iter().map(recorded).collect())
+    pub fn request_log(&self) -> napi::Result<RequestLog> {
+        let log = self.with(MockServer::request_log)?;
+        Ok(RequestLog {
+            requests: log.requests.into_iter().map(recorded).collect(),
+            // Far below 2^53, where a JavaScript number stops being exact.
+            dropped: log.dropped as i64,
+        })
+    }
+
+    #[napi]
+    pub fn dropped_requests(&self) -> napi::Result<i64> {
+        self.with(|s| s.dropped_requests() as i64)
     }
 
     /// Stops accepting connections and waits (off the JavaScript thread) for the server to end.

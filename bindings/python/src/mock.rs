@@ -90,6 +90,7 @@ fn mock_options(given: Option<&Bound<'_, PyDict>>) -> PyResult<MockOptions> {
                 options.gateway_limit = value.extract::<Option<Int<u64>>>()?.map(|l| l.0)
             }
             "similarity_threshold" => options.similarity_threshold = value.extract::<Num>()?.0,
+            "request_log_limit" => options.request_log_limit = value.extract::<Int<usize>>()?.0,
             other => {
                 let message = format!("MockServer() got an unexpected keyword argument {other:?}");
                 return Err(PyTypeError::new_err(message));
@@ -113,6 +114,7 @@ impl NativeMock {
             ("daily_quota", d.daily_quota),
             ("gateway_limit", d.gateway_limit),
             ("similarity_threshold", d.similarity_threshold),
+            ("request_log_limit", d.request_log_limit),
         );
         PyDict::from_sequence(pairs.into_pyobject(py)?.as_any())
     }
@@ -273,11 +275,15 @@ impl NativeMock {
         Ok(list)
     }
 
-    /// Every request that arrived, oldest first, as dicts.
-    fn requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let requests = self.with(MockServer::requests)?;
+    fn dropped_requests(&self) -> PyResult<u64> {
+        self.with(MockServer::dropped_requests)
+    }
+
+    /// The requests held, oldest first, as dicts, and how many older ones the log let go.
+    fn request_log<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, u64)> {
+        let log = self.with(MockServer::request_log)?;
         let list = PyList::empty(py);
-        for r in requests {
+        for r in log.requests {
             let d = PyDict::new(py);
             d.set_item("method", r.method)?;
             d.set_item("path", r.path)?;
@@ -297,7 +303,7 @@ impl NativeMock {
             d.set_item("body_len", r.body_len)?;
             list.append(d)?;
         }
-        Ok(list)
+        Ok((list, log.dropped))
     }
 
     fn stop(&self, py: Python<'_>) {

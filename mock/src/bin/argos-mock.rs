@@ -11,14 +11,16 @@ use tokio::sync::oneshot;
 
 const USAGE: &str = "\
 usage: argos-mock [--port N] [--api-key KEY] [--project-id PID] [--ca-out FILE]
-                  [--seed ID:STATUS[:SELFIE_PATH]]... [--gateway-limit N] [--bench]
-                  [--exit-with-stdin] [--help]
+                  [--seed ID:STATUS[:SELFIE_PATH]]... [--gateway-limit N]
+                  [--request-log-limit N] [--bench] [--exit-with-stdin] [--help]
 
 Serves a mock ARGOS Add-On (FaceAuth) API on https://127.0.0.1:PORT/v3 and prints
 base_url=, api_key=, project_id= (and ca_cert= with --ca-out) lines on stdout.
 --seed adds an ID Check submission (e.g. sub-1:approved:selfie.jpg); repeatable.
 --gateway-limit lets at most N requests with the key through in each whole UTC second, like a
 strict gateway: the rest of that second get 429 Too Many Requests with Retry-After: 1.
+--request-log-limit keeps only the last N requests in memory (default 10000; 0 keeps none), so
+the server stays the same size however long it runs.
 --bench serves benchmarks: no token-bucket throttling or quota (a --gateway-limit still
 applies), nothing recorded or stored, any submit approved, and an unknown authId looked up by
 GET /faceauth answers a canned approved record.
@@ -67,6 +69,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
                     .parse()
                     .map_err(|_| format!("bad gateway limit: {limit}"))?;
                 parsed.options.gateway_limit = Some(limit);
+            }
+            "--request-log-limit" => {
+                let limit = value()?;
+                parsed.options.request_log_limit = limit
+                    .parse()
+                    .map_err(|_| format!("bad request log limit: {limit}"))?;
             }
             "--ca-out" => parsed.ca_out = Some(value()?),
             "--seed" => parsed.seeds.push(parse_seed(&value()?)?),

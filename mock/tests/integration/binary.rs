@@ -104,7 +104,7 @@ fn signal(child: &Child, name: &str) {
 
 #[test]
 fn ctrl_c_stops_the_server() {
-    let (mut child, base_url) = start(&[], Stdio::piped());
+    let (mut child, base_url) = start(&["--request-log-limit", "0"], Stdio::piped());
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
     signal(&child, "-INT");
     assert!(wait_briefly(&mut child).success(), "stdin is still open");
@@ -161,6 +161,7 @@ fn bad_arguments_exit_with_usage() {
         &["--bogus"],
         &["--seed", "no-status"],
         &["--gateway-limit", "-1"],
+        &["--request-log-limit", "-1"],
         &["--api-key"],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_argos-mock"))
@@ -184,4 +185,5 @@ fn help_goes_to_stdout() {
     let usage = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(usage.starts_with("usage: argos-mock"));
     assert!(usage.contains("[--gateway-limit N]") && usage.contains("\n--gateway-limit lets"));
+    assert!(usage.contains("[--request-log-limit N]"));
 }

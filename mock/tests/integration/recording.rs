@@ -1,9 +1,9 @@
 //! Request counters and the recorded request log.
 
-use argos_addon_mock::FormPart;
+use argos_addon_mock::{DEFAULT_REQUEST_LOG_LIMIT, FormPart, MockOptions};
 use reqwest::multipart::Part;
 
-use crate::support::{SELFIE, face_form, start, with_query};
+use crate::support::{SELFIE, face_form, start, start_with, with_query};
 
 #[tokio::test]
 async fn counts_every_arrival_per_route() {
@@ -87,6 +87,43 @@ async fn requests_are_recorded_in_order_with_redacted_keys() {
             text_part("cf1", "custom"),
             file_part("extra", "x.bin", None, 3),
         ]
+    );
+}
+
+#[tokio::test]
+async fn the_log_keeps_the_last_requests_and_counts_the_others() {
+    assert_eq!(
+        MockOptions::default().request_log_limit,
+        DEFAULT_REQUEST_LOG_LIMIT
+    );
+    let h = start_with(MockOptions {
+        request_log_limit: 5,
+        ..MockOptions::default()
+    });
+    for n in 0..12 {
+        let n = n.to_string();
+        h.get(&with_query("/faceauth", &[("n", &n)]))
+            .send()
+            .await
+            .unwrap();
+    }
+    let log = h.server.request_log();
+    let held: Vec<&str> = log.requests.iter().map(|r| r.query[0].1.as_str()).collect();
+    assert_eq!(held, ["7", "8", "9", "10", "11"]);
+    assert_eq!(log.dropped, 7);
+    assert_eq!(h.server.requests(), log.requests);
+    assert_eq!(h.server.dropped_requests(), 7);
+    assert_eq!(h.server.total_requests(), 12, "counts are not bounded");
+
+    h.server.reset_counts();
+    assert_eq!(
+        (h.server.requests().len(), h.server.dropped_requests()),
+        (0, 0)
+    );
+    h.get("/faceauth").send().await.unwrap();
+    assert_eq!(
+        (h.server.requests().len(), h.server.dropped_requests()),
+        (1, 0)
     );
 }
 
