@@ -12,9 +12,30 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 /// The tests here change the process environment; they take turns.
 static ENV_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Every proxy variable reqwest reads, in both cases: one set on the machine would otherwise
+/// route these loopback tests, or send them past the proxy under test.
+const PROXY_VARS: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+fn without_proxies() {
+    for name in PROXY_VARS {
+        // SAFETY: the tests of this binary change the environment only under ENV_LOCK.
+        unsafe { std::env::remove_var(name) };
+    }
+}
+
 #[test]
 fn the_key_and_base_url_come_from_the_environment() {
     let _env = ENV_LOCK.blocking_lock();
+    without_proxies();
     unsafe {
         std::env::remove_var("ARGOS_API_KEY");
         std::env::remove_var("ARGOS_BASE_URL");
@@ -78,11 +99,11 @@ async fn connect_proxy() -> (String, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn https_proxy_and_no_proxy_are_honoured() {
     let _env = ENV_LOCK.lock().await;
+    without_proxies();
     let (proxy, tunnels) = connect_proxy().await;
     let mock = common::mock();
     unsafe {
         std::env::set_var("HTTPS_PROXY", &proxy);
-        std::env::remove_var("NO_PROXY");
     }
     let via_proxy = common::client(&mock);
     via_proxy.face_auth().get("x").await.unwrap_err();
@@ -96,8 +117,5 @@ async fn https_proxy_and_no_proxy_are_honoured() {
     direct.face_auth().get("x").await.unwrap_err();
     assert_eq!(tunnels.load(Ordering::SeqCst), 1);
     assert_eq!(mock.request_count("GET", "/faceauth"), 2);
-    unsafe {
-        std::env::remove_var("HTTPS_PROXY");
-        std::env::remove_var("NO_PROXY");
-    }
+    without_proxies();
 }

@@ -33,7 +33,18 @@ snippets.forEach((snippet, index) => {
   });
 });
 
-test('examples/quickstart.mjs walks the API on its own mock', async () => {
+test('examples/quickstart.mjs walks the API on its own mock', async (t) => {
+  // Set, these would send the quickstart to the real API (billed calls) through a proxy: a child
+  // never gets them (runNode scrubs its environment).
+  const caller = { ARGOS_API_KEY: 'a-real-looking-key-0123456789', ARGOS_SUBMISSION_ID: 'real-submission', HTTPS_PROXY: 'http://127.0.0.1:9' };
+  const saved = Object.fromEntries(Object.keys(caller).map((name) => [name, process.env[name]]));
+  t.after(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  Object.assign(process.env, caller);
   const run = await runNode(`import ${JSON.stringify(join(ROOT, 'examples', 'quickstart.mjs'))};`);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /submit same face {3}-> approved/);

@@ -22,7 +22,7 @@ import {
   InternalServerError,
 } from 'argos-addon';
 
-import { jpeg, ROOT, runNode } from './support/fixtures.mjs';
+import { childEnv, jpeg, ROOT, runNode, scrubbed } from './support/fixtures.mjs';
 
 const TIMEOUT_MS = 2000;
 const WITHIN_MS = TIMEOUT_MS + 1000;
@@ -30,26 +30,6 @@ const API_KEY = 'hostile-test-key';
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const MEMORY_BOUND = 64 * 1024 * 1024;
 
-// Never passed on to a child, and unset here while this file runs: they would change where or
-// how a client connects.
-const SCRUBBED = new Set([
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'ALL_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'all_proxy',
-  'no_proxy',
-  'SSL_CERT_FILE',
-  'NODE_EXTRA_CA_CERTS',
-]);
-const scrubbed = (name) => name.startsWith('ARGOS_') || SCRUBBED.has(name);
-
-/** This process's environment without ARGOS_*, proxies and extra CA settings. */
-function childEnv() {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !scrubbed(name)));
-}
 
 // Read at load, before the file's `before` hook takes ARGOS_* out of the environment.
 const HOSTILE_BIN = process.env.ARGOS_HOSTILE_BIN || join(ROOT, 'target', 'debug', 'argos-hostile');

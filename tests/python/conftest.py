@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import pathlib
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
@@ -27,6 +28,31 @@ def png(tag: int = 2) -> bytes:
 
 def vectors(name: str) -> Any:
     return json.loads((CONFORMANCE / name).read_text(encoding="utf-8"))
+
+
+# Never passed on to a child process: with them a child could reach the real API (ARGOS_API_KEY
+# and a submission id switch the quickstart to it) or route loopback through a proxy.
+_SCRUBBED = {
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+}
+
+
+def scrubbed(name: str) -> bool:
+    """Whether the variable ``name`` is kept from children: ``ARGOS_*``, proxies, CA settings."""
+    return name.startswith("ARGOS_") or name.upper() in _SCRUBBED
+
+
+def child_env(**extra: str) -> Dict[str, str]:
+    """The environment of every child a test starts: this one without what :func:`scrubbed`
+    names, plus ``extra``."""
+    return {**{k: v for k, v in os.environ.items() if not scrubbed(k)}, **extra}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from argos_addon import _cli, encrypt_query
 from argos_addon.testing import MockServer
 
-from conftest import SUBMISSION, jpeg, vectors
+from conftest import SUBMISSION, child_env, jpeg, vectors
 from redis_harness import RedisServer
 
 
@@ -143,12 +143,12 @@ def test_server_errors_and_connection_failures(capsys: pytest.CaptureFixture[str
 def test_scripts_have_help_for_every_command(argv: List[str]) -> None:
     exe = pathlib.Path(sys.executable).with_name("argos-addon")
     argv = [str(exe)] if argv == ["argos-addon"] else argv
-    top = subprocess.run([*argv, "--help"], capture_output=True, text=True, timeout=30)
+    top = subprocess.run([*argv, "--help"], capture_output=True, text=True, timeout=30, env=child_env())
     assert top.returncode == 0 and "exit codes" in top.stdout
     for command in ("submit", "get", "list", "image", "delete", "url", "decrypt", "webhook", "mock"):
-        sub = subprocess.run([*argv, command, "--help"], capture_output=True, text=True, timeout=30)
+        sub = subprocess.run([*argv, command, "--help"], capture_output=True, text=True, timeout=30, env=child_env())
         assert sub.returncode == 0 and f"usage: argos-addon {command}" in sub.stdout, sub.stderr
-    assert subprocess.run([*argv, "nonsense"], capture_output=True, timeout=30).returncode == 2
+    assert subprocess.run([*argv, "nonsense"], capture_output=True, timeout=30, env=child_env()).returncode == 2
 
 
 def listing(out: str) -> dict[str, str]:

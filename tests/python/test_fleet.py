@@ -45,6 +45,7 @@ import pytest
 
 from argos_addon.testing import MockServer
 
+from conftest import child_env
 from redis_harness import RedisCluster, RedisServer
 
 pytestmark = pytest.mark.timeout(60)
@@ -118,10 +119,6 @@ def ca_file(tmp_path: pathlib.Path) -> pathlib.Path:
     return tmp_path / "mock-ca.pem"
 
 
-# Never passed on to a worker: they would change where or how it connects.
-_PROXIES = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"}
-
-
 def fleet_env(
     mock: MockServer,
     ca_file: pathlib.Path,
@@ -136,7 +133,7 @@ def fleet_env(
 ) -> Dict[str, str]:
     """The workers' environment (their contract), without any other ``ARGOS_`` variable."""
     ca_file.write_text(mock.ca_cert_pem)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARGOS_") and k.upper() not in _PROXIES}
+    env = child_env()
     env.update(
         ARGOS_API_KEY=mock.api_key,
         ARGOS_BASE_URL=mock.base_url,

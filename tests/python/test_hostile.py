@@ -32,6 +32,7 @@ from argos_addon import (
     Client,
     InternalServerError,
 )
+from conftest import child_env, scrubbed
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 TIMEOUT = 2.0
@@ -40,30 +41,6 @@ API_KEY = "hostile-test-key"
 MAX_ERROR_BODY_BYTES = 64 * 1024
 MEMORY_BOUND = 64 * 1024 * 1024
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x01\x02\x03"
-
-# Never passed on to a child: they would change where or how it connects.
-_SCRUBBED = {
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-    "no_proxy",
-    "SSL_CERT_FILE",
-    "NODE_EXTRA_CA_CERTS",
-}
-
-
-def _scrubbed(name: str) -> bool:
-    return name.startswith("ARGOS_") or name in _SCRUBBED
-
-
-def child_env() -> Dict[str, str]:
-    """This process's environment without ARGOS_*, proxies and extra CA settings."""
-    return {k: v for k, v in os.environ.items() if not _scrubbed(k)}
-
 
 # Read at import, before the module's fixture takes ARGOS_* out of the environment.
 HOSTILE_BIN = os.environ.get("ARGOS_HOSTILE_BIN") or str(ROOT / "target" / "debug" / "argos-hostile")
@@ -168,7 +145,7 @@ class Hostile:
 @pytest.fixture(scope="module", autouse=True)
 def _no_proxy_or_argos_env() -> Iterator[None]:
     """The in-process clients too: a proxy or an ARGOS_* setting would change what is tested."""
-    saved = {k: v for k, v in os.environ.items() if _scrubbed(k)}
+    saved = {k: v for k, v in os.environ.items() if scrubbed(k)}
     for name in saved:
         del os.environ[name]
     try:

@@ -3,12 +3,15 @@ pytest process, which finds the plugin through the installed ``pytest11`` entry 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 from importlib.metadata import entry_points
 
 import pytest
+
+from conftest import child_env, scrubbed
 
 pytest_plugins = ["pytester"]
 
@@ -19,6 +22,9 @@ def _autoload(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     monkeypatch.delenv("PYTEST_PLUGINS", raising=False)
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    # Nor may it reach beyond loopback: the inner runs inherit this environment.
+    for name in [name for name in os.environ if scrubbed(name)]:
+        monkeypatch.delenv(name)
 
 
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
@@ -37,7 +43,7 @@ def test_importing_argos_addon_does_not_import_pytest() -> None:
         "assert 'pytest' not in sys.modules and '_pytest' not in sys.modules, sorted(sys.modules)\n"
         "assert 'argos_addon.pytest_plugin' not in sys.modules\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=child_env())
     assert proc.returncode == 0, proc.stderr
 
 

@@ -17,6 +17,7 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 
 from argos_addon.testing import MockServer
+from conftest import child_env
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
@@ -34,13 +35,12 @@ def env(tmp_path: pathlib.Path) -> Iterator[Dict[str, str]]:
         ca = tmp_path / "ca.pem"
         ca.write_text(mock.ca_cert_pem)
         bin_dir = str(pathlib.Path(sys.executable).parent)
-        yield {
-            **os.environ,
-            "ARGOS_API_KEY": mock.api_key,
-            "ARGOS_BASE_URL": mock.base_url,
-            "SSL_CERT_FILE": str(ca),
-            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-        }
+        yield child_env(
+            ARGOS_API_KEY=mock.api_key,
+            ARGOS_BASE_URL=mock.base_url,
+            SSL_CERT_FILE=str(ca),
+            PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        )
 
 
 def _run(argv: List[str], env: Dict[str, str]) -> Tuple[int, str]:
@@ -73,3 +73,13 @@ def test_shell_snippets(env: Dict[str, str]) -> None:
     for command in commands:
         code, output = _run(["sh", "-c", command], env)
         assert code == 0, f"{command}\n{output}"
+
+
+def test_the_quickstart_stays_on_its_mock_whatever_the_callers_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Set, these would send the quickstart to the real API (billed calls) through a proxy.
+    monkeypatch.setenv("ARGOS_API_KEY", "a-real-looking-key-0123456789")
+    monkeypatch.setenv("ARGOS_SUBMISSION_ID", "real-submission")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    code, output = _run([sys.executable, str(ROOT / "examples" / "quickstart.py")], child_env())
+    assert code == 0, output
+    assert "approved" in output and "real-submission" not in output

@@ -16,7 +16,7 @@ import pytest
 import argos_addon
 from argos_addon.testing import MockServer
 
-from conftest import SUBMISSION, jpeg
+from conftest import SUBMISSION, child_env, jpeg
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,7 +27,7 @@ def run_python(code: str, timeout: float = 30, **env: str) -> subprocess.Complet
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **env},
+        env=child_env(**env),
         cwd=HERE,
     )
 

@@ -29,7 +29,7 @@ from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags, T
 import argos_addon
 from argos_addon.testing import MockServer
 
-from conftest import SUBMISSION, Api, jpeg
+from conftest import SUBMISSION, Api, child_env, jpeg
 
 USER_ID, CF = "user-secret-42", ("cf-one-secret", "cf-two-secret", "cf-three-secret")
 
@@ -302,7 +302,7 @@ def run_python(code: str, mock: MockServer, *args: str) -> None:
     options = {"api_key": mock.api_key, "base_url": mock.base_url, "ca_cert": mock.ca_cert_pem}
     prelude = f"OPTIONS = {options!r}\nAUTH_ID = {args[0] if args else ''!r}\n"
     done = subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True, timeout=60, env=child_env()
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr

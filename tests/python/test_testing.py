@@ -22,7 +22,7 @@ import pytest
 import argos_addon
 from argos_addon.testing import MockServer, RequestLog
 
-from conftest import SUBMISSION, jpeg
+from conftest import SUBMISSION, child_env, jpeg
 
 
 def test_properties_and_clients() -> None:
@@ -241,19 +241,25 @@ def test_python_dash_m_runs_it_standalone(tmp_path: pathlib.Path) -> None:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ},
+        env=child_env(),
     )
     try:
         assert proc.stdout is not None
         lines = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(4))
         client = argos_addon.Client(api_key=lines["api_key"], base_url=lines["base_url"], ca_cert=lines["ca_cert"])
         assert client.face_auth.submit(SUBMISSION, selfie).approved
+        # A request that trusts the mock's CA reaches it while it runs, and is refused once it stopped.
+        trusted = ssl.create_default_context(cafile=str(ca))
+        probe = urllib.request.Request(f"{lines['base_url']}/faceauth", headers={"x-api-key": lines["api_key"]})
+        with urllib.request.urlopen(probe, context=trusted, timeout=10) as answer:
+            assert answer.status == 200
         assert proc.stdin is not None
         proc.stdin.close()
         started = time.monotonic()
         assert proc.wait(timeout=10) == 0
         assert time.monotonic() - started < 5
-        with pytest.raises(OSError):
-            urllib.request.urlopen(lines["base_url"], timeout=2)
+        with pytest.raises(urllib.error.URLError) as refused:
+            urllib.request.urlopen(probe, context=trusted, timeout=2)
+        assert isinstance(refused.value.reason, ConnectionRefusedError)
     finally:
         proc.kill()

@@ -31,6 +31,27 @@ export async function startMock(t, options) {
   return mock;
 }
 
+// Never passed on to a child: with them a child could reach the real API (ARGOS_API_KEY and a
+// submission id switch the quickstart to it) or route loopback through a proxy.
+const SCRUBBED = new Set([
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'ALL_PROXY',
+  'NO_PROXY',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'REQUESTS_CA_BUNDLE',
+  'NODE_EXTRA_CA_CERTS',
+]);
+
+/** Whether the variable `name` is kept from children: ARGOS_*, proxies, CA settings. */
+export const scrubbed = (name) => name.startsWith('ARGOS_') || SCRUBBED.has(name.toUpperCase());
+
+/** The environment of every child a test starts: this one without what `scrubbed` names. */
+export function childEnv(extra = {}) {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !scrubbed(name))), ...extra };
+}
+
 /**
  * Runs ES module `code` in a new Node process (with `flags`) from the repository root, so
  * `argos-addon` resolves to this package; resolves with its exit code, output and wall time.
@@ -41,7 +62,7 @@ export function runNode(code, { env = {}, flags = [], timeoutMs = 30_000 } = {})
     const started = performance.now();
     const child = spawn(process.execPath, [...flags, '--input-type=module', '-e', code], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: childEnv(env),
       timeout: timeoutMs,
     });
     let stdout = '';
