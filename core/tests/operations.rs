@@ -92,10 +92,13 @@ async fn submit_streams_a_file_path() {
     let result = submit(&client, "sub0000000001", FaceImage::Path(path.clone()))
         .await
         .unwrap();
+    // The mock approves only the bytes seeded for the submission: the file's content arrived.
     assert!(result.approved);
     let sent = mock.requests().pop().unwrap();
     let image = sent.form.iter().find(|p| p.name == "faceImage").unwrap();
     assert_eq!(image.file_name.as_deref(), Some("selfie.jpeg"));
+    assert_eq!(image.content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(image.len, jpeg(1).len());
     std::fs::remove_dir_all(dir).unwrap();
 }
 

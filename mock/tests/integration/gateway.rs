@@ -166,11 +166,23 @@ async fn token_bucket_throttles_bursts() {
     let throttling = throttled("TooManyRequestsException", "Too Many Requests");
     assert_eq!(list_refusal(&h).await, throttling);
     h.server.set_rate_limit(Some(3.0));
+    // A burst of 3, then 3 more each second: bounds that hold however slowly this machine runs.
+    let started = std::time::Instant::now();
     let mut statuses = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..10 {
         statuses.push(list_status(&h).await.as_u16());
     }
-    assert_eq!(statuses, [200, 200, 200, 429]);
+    let refilled = (started.elapsed().as_secs_f64() * 3.0).ceil() as usize;
+    let passed = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(statuses[..3], [200, 200, 200], "{statuses:?}");
+    assert!(passed <= 3 + refilled, "{passed} passed: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    if refilled < 7 {
+        assert!(statuses.contains(&429), "{statuses:?}");
+    }
     h.server.set_rate_limit(None);
     for _ in 0..20 {
         assert_eq!(list_status(&h).await, StatusCode::OK);
@@ -217,6 +229,6 @@ async fn every_response_has_a_request_id() {
         assert_eq!((id.len(), &id[14..15]), (36, "4"), "{id}");
         ids.push(id);
     }
-    ids.dedup();
-    assert_eq!(ids.len(), 3);
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "{ids:?}");
 }
