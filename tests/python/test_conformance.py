@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from typing import Any, Dict, Optional
+import json
+import urllib.parse
+from typing import Any, Callable, Dict, Optional
 
 import pytest
 
@@ -53,6 +55,9 @@ def test_error_mapping(mock: MockServer, case: Dict[str, Any], flavour: str) -> 
 def test_encrypt(case: Dict[str, Any]) -> None:
     key = CRYPTO["api_key"]
     assert argos_addon.encrypt_query(case["params"], key) == case["ciphertext"]
+    # What was encrypted: the params as compact JSON, keys in order (the ciphertext is the
+    # vector's encryption of `plaintext`, which the Rust suite checks byte for byte).
+    assert json.dumps(case["params"], separators=(",", ":"), ensure_ascii=False) == case["plaintext"]
     decrypted = argos_addon.decrypt_query(case["ciphertext"], key)
     assert decrypted == case["params"] and list(decrypted) == list(case["params"])
 
@@ -60,6 +65,10 @@ def test_encrypt(case: Dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", CRYPTO["decrypt"], ids=[c["name"] for c in CRYPTO["decrypt"]])
 def test_decrypt(case: Dict[str, Any]) -> None:
     assert argos_addon.decrypt_query(case["ciphertext"], CRYPTO["api_key"]) == case["params"]
+    # The params are those the plaintext holds, in either form the query may take.
+    plaintext = case["plaintext"]
+    held = json.loads(plaintext) if plaintext.startswith("{") else dict(urllib.parse.parse_qsl(plaintext))
+    assert held == case["params"]
 
 
 def _url(case: Dict[str, Any]) -> str:
@@ -89,10 +98,16 @@ def test_face_auth_url_invalid(case: Dict[str, Any]) -> None:
     assert type(info.value).__name__ == case["error"]
 
 
+def _raised(case: Dict[str, Any], call: Callable[[], object]) -> None:
+    """``call`` raises exactly the class the vector names."""
+    with pytest.raises(argos_addon.ArgosError) as info:
+        call()
+    assert type(info.value).__name__ == case["error"], case["name"]
+
+
 @pytest.mark.parametrize("case", CRYPTO["decrypt_errors"], ids=[c["name"] for c in CRYPTO["decrypt_errors"]])
 def test_decrypt_errors(case: Dict[str, Any]) -> None:
-    with pytest.raises(argos_addon.WebhookError):
-        argos_addon.decrypt_query(case["ciphertext"], case["api_key"])
+    _raised(case, lambda: argos_addon.decrypt_query(case["ciphertext"], case["api_key"]))
 
 
 def _iso(when: Optional[datetime.datetime]) -> Optional[str]:
@@ -126,5 +141,4 @@ def test_webhooks(case: Dict[str, Any], as_bytes: bool) -> None:
 
 @pytest.mark.parametrize("case", WEBHOOKS["errors"], ids=[c["name"] for c in WEBHOOKS["errors"]])
 def test_webhook_errors(case: Dict[str, Any]) -> None:
-    with pytest.raises(argos_addon.WebhookError):
-        argos_addon.parse_webhook(case["body"], api_key=case.get("api_key"))
+    _raised(case, lambda: argos_addon.parse_webhook(case["body"], api_key=case.get("api_key")))
