@@ -62,15 +62,20 @@ fn is_unsent(err: &Error) -> bool {
 fn is_certificate_error(err: &Error) -> bool {
     let mut current = std::error::Error::source(err);
     while let Some(e) = current {
-        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
-            e.downcast_ref::<std::io::Error>()?
-                .get_ref()?
-                .downcast_ref()
-        });
-        if matches!(tls, Some(rustls::Error::InvalidCertificate(_))) {
+        if matches!(
+            e.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_))
+        ) {
             return true;
         }
-        current = e.source();
+        // An io::Error's source() skips the error it wraps (the connector nests two of them
+        // around rustls's): step into it instead.
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     false
 }

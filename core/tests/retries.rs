@@ -257,6 +257,8 @@ async fn an_untrusted_certificate_fails_without_reaching_the_server() {
         "{err}"
     );
     assert_eq!(mock.total_requests(), 0);
+    // Not retried: one connection reached the server, and its handshake never completed.
+    assert_eq!((mock.connection_count(), mock.handshake_count()), (1, 0));
 }
 
 #[tokio::test]

@@ -94,6 +94,8 @@ test('an untrusted certificate is an APIConnectionError, and nothing reaches the
     return true;
   });
   assert.equal(mock.requestCount(), 0);
+  // Not retried: one connection reached the server, and its handshake never completed.
+  assert.deepEqual([mock.connectionCount(), mock.handshakeCount()], [1, 0]);
 });
 
 test('an http:// base URL is refused before any request', async (t) => {

@@ -95,6 +95,8 @@ def test_an_untrusted_certificate(mock: MockServer) -> None:
     with pytest.raises(argos_addon.APIConnectionError, match="(?i)certificate"):
         client.face_auth.get("x")
     assert mock.request_count() == 0
+    # Not retried: one connection reached the server, and its handshake never completed.
+    assert (mock.connection_count(), mock.handshake_count()) == (1, 0)
 
 
 def test_connect_failures_are_retried_even_for_submit() -> None:
