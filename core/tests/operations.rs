@@ -164,6 +164,32 @@ fn seed_records(mock: &argos_addon_mock::MockServer, n: i64) {
 }
 
 #[tokio::test]
+async fn a_listing_in_the_bare_shape_is_one_page_without_a_cursor() {
+    // The older documented shape: a bare array of records, with no nextPage_key to go on with.
+    let (mock, client) = seeded();
+    seed_records(&mock, 5);
+    mock.set_list_shape(ListShape::Bare);
+    let page = client
+        .face_auth()
+        .list_page(&ListParams::new().count(2))
+        .await
+        .unwrap();
+    let ids: Vec<_> = page.records.iter().map(|r| r.auth_id.as_str()).collect();
+    assert_eq!((ids, page.next_key), (vec!["rec0004", "rec0003"], None));
+    mock.reset_counts();
+    let all: Vec<_> = client
+        .face_auth()
+        .list(ListParams::new().count(2))
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = all.iter().map(|r| r.auth_id.as_str()).collect();
+    assert_eq!(ids, ["rec0004", "rec0003"]);
+    assert_eq!(mock.request_count("GET", "/faceauth"), 1);
+}
+
+#[tokio::test]
 async fn list_follows_next_page_key_over_many_pages() {
     let (mock, client) = seeded();
     seed_records(&mock, 11);

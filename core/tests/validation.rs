@@ -214,3 +214,36 @@ async fn plain_http_is_refused_before_any_request() {
     assert!(err.to_string().contains("https://"), "{err}");
     assert_eq!(mock.total_requests(), 0);
 }
+
+#[tokio::test]
+async fn the_documented_defaults_hold() {
+    let (mock, _) = seeded();
+    let client = builder(&mock).build().unwrap();
+    assert_eq!(
+        client.config().timeout(),
+        std::time::Duration::from_secs(60)
+    );
+    let limit = 10 * 1024 * 1024;
+    assert_eq!(client.config().max_upload_bytes(), limit);
+    // 10 MiB of image data and the JPEG header: over the limit, from a path and as bytes.
+    let over = std::env::temp_dir().join(format!("argos-over-{}.jpg", std::process::id()));
+    std::fs::write(&over, jpeg_of_len(limit as usize + 1)).unwrap();
+    let by_path = FaceImage::Path(over.clone());
+    for image in [by_path, jpeg_of_len(limit as usize + 1).into()] {
+        let err = client
+            .face_auth()
+            .submit(SubmitRequest::new("sub0000000001", image))
+            .await
+            .unwrap_err();
+        assert_validation(err, "max_upload_bytes");
+    }
+    std::fs::remove_file(over).unwrap();
+    assert_eq!(mock.total_requests(), 0);
+}
+
+/// A JPEG (by its magic bytes) of exactly `len` bytes.
+fn jpeg_of_len(len: usize) -> Vec<u8> {
+    let mut bytes = jpeg(1);
+    bytes.resize(len, 1);
+    bytes
+}

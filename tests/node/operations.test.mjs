@@ -83,6 +83,22 @@ test('faceImage as a path, a Buffer or a Uint8Array', async (t) => {
   }
 });
 
+test('a listing in the bare shape is one page, without a cursor', async (t) => {
+  // The older documented shape: a bare array of records, with no nextPage_key to go on with.
+  const mock = await startMock(t);
+  const ids = [1, 2, 3, 4, 5].map((day) => mock.addRecord({ createTime: new Date(Date.UTC(2024, 0, day)) }));
+  mock.setListShape('bare');
+  const client = mock.client();
+  const page = await client.faceAuth.listPage({ count: 2 });
+  assert.deepEqual(page.records.map((r) => r.authId), [ids[4], ids[3]]);
+  assert.equal(page.nextKey, null);
+  mock.resetCounts();
+  const listed = [];
+  for await (const record of client.faceAuth.list({ pageSize: 2 })) listed.push(record.authId);
+  assert.deepEqual(listed, [ids[4], ids[3]]);
+  assert.equal(mock.requestCount('GET', '/faceauth'), 1);
+});
+
 for (const shape of ['wrapper', 'bare']) {
   test(`get reads the ${shape} shape`, async (t) => {
     const mock = await startMock(t);

@@ -1,7 +1,7 @@
 // Bad input and configuration: typed errors before any I/O, and nothing sent.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -140,4 +140,27 @@ test('the synchronous helpers check their arguments', () => {
   assert.throws(() => encryptQuery({ sid: 's' }), { name: 'ValidationError', message: /apiKey must be a string/ });
   assert.throws(() => parseWebhook({ webhook_trigger: 'faceAuth' }), { name: 'ValidationError', message: /raw request body/ });
   assert.throws(() => parseWebhook('{}', { apikey: 'k' }), { name: 'ValidationError', message: /no option "apikey"/ });
+});
+
+test('the documented upload limit, 10 MiB, holds by default, for a path and for bytes', async (t) => {
+  const mock = await startMock(t);
+  const client = new Client({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, caCert: mock.caCertPem });
+  const MIB = 1024 * 1024;
+  // 10 MiB of image data and the JPEG header: over the limit.
+  const over = join(dir, 'over.jpg');
+  writeFileSync(over, jpeg(1, 10 * MIB));
+  for (const faceImage of [over, jpeg(1, 10 * MIB)]) {
+    await assert.rejects(client.faceAuth.submit({ submissionId: SUBMISSION, faceImage }), (err) => {
+      assert.ok(err instanceof ValidationError, err.stack);
+      assert.match(err.message, /max_?upload_?bytes/i);
+      return true;
+    });
+  }
+  assert.equal(mock.requestCount(), 0);
+  // Exactly 10 MiB is sent (whatever the mock then answers).
+  const atLimit = jpeg(1, 10 * MIB - jpeg(1, 0).length);
+  await client.faceAuth.submit({ submissionId: SUBMISSION, faceImage: atLimit }).catch((err) => {
+    if (!(err instanceof APIStatusError)) throw err;
+  });
+  assert.equal(mock.requestCount('POST', '/faceauth'), 1);
 });

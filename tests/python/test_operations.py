@@ -78,6 +78,17 @@ def test_every_face_image_type(api: Api, mock: MockServer, tmp_path: pathlib.Pat
     assert part["file_name"] == ("selfie.jpg" if kind in ("str", "pathlike") else "face.jpg")
 
 
+def test_a_listing_in_the_bare_shape_is_one_page_without_a_cursor(api: Api, mock: MockServer) -> None:
+    # The older documented shape: a bare array of records, with no nextPage_key to go on with.
+    ids = [mock.add_record(create_time=datetime.datetime(2024, 1, day, tzinfo=datetime.timezone.utc)) for day in range(1, 6)]
+    mock.set_list_shape("bare")
+    page = api.list_page(count=2)
+    assert [r.auth_id for r in page.records] == ids[:-3:-1] and page.next_key is None
+    mock.reset_counts()
+    assert [r.auth_id for r in api.list(page_size=2)] == ids[:-3:-1]
+    assert mock.request_count("GET", "/faceauth") == 1
+
+
 @pytest.mark.parametrize("shape", ["wrapper", "bare"])
 def test_get_in_both_shapes(api: Api, mock: MockServer, shape: str) -> None:
     submitted = api.submit(SUBMISSION, jpeg(1))

@@ -149,3 +149,24 @@ def test_max_response_bytes_caps_a_successful_answer(mock: MockServer, cls: Any)
     assert "max_response_bytes (64 bytes)" in str(info.value)
     assert argos_addon._client.DEFAULT_MAX_RESPONSE_BYTES == 32 * 1024 * 1024
     assert get(mock.client() if cls is argos_addon.Client else mock.async_client()).auth_id == auth_id
+
+
+MIB = 1024 * 1024
+
+
+def test_the_documented_defaults_seen_through_the_public_api(mock: MockServer, tmp_path: pathlib.Path) -> None:
+    client = argos_addon.Client(api_key=mock.api_key, base_url=mock.base_url, ca_cert=mock.ca_cert_pem)
+    assert "timeout=60," in repr(client)  # 60 s per attempt
+    # 10 MiB of image data and the JPEG header: over the 10 MiB limit, from a path and as bytes.
+    over = tmp_path / "over.jpg"
+    over.write_bytes(jpeg(1, 10 * MIB))
+    for image in (over, jpeg(1, 10 * MIB)):
+        with pytest.raises(argos_addon.ValidationError, match="max_upload_bytes"):
+            client.face_auth.submit(SUBMISSION, image)
+    assert mock.request_count() == 0
+    # Exactly 10 MiB is sent (whatever the mock then answers).
+    try:
+        client.face_auth.submit(SUBMISSION, jpeg(1, 10 * MIB - len(jpeg(1, 0))))
+    except argos_addon.APIStatusError:
+        pass
+    assert mock.request_count("POST", "/faceauth") == 1
