@@ -387,6 +387,10 @@ def render(
         rss = m(*key, "soak", "rss_100k_kib")
         name = f"(f) {label} RSS growth 10k → 100k calls, % (RSS at 100k: {fmt(None if rss is None else rss / 1024)} MiB)"
         memory_rows.append((name, growth, limit))
+        fds = [r["fds_100k"] - r["fds_10k"] for r in runs or [] if "fds_10k" in r]
+        if fds:
+            # Open file descriptors after 100k calls, less those after 10k: a leak shows as growth.
+            memory_rows.append((f"(f) {label} open file descriptors 10k → 100k calls, growth", float(max(fds)), 8 if limit else None))
     for (language, name), ms in imports.items():
         memory_rows.append((f"(e) {language} import of {name}, ms", ms, 30))
     for name, value, goal in memory_rows:

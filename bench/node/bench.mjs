@@ -222,12 +222,13 @@ switch (args.workload) {
   case 'soak': {
     const total = count || 100000;
     // run.py starts node with --expose-gc, so both readings follow a full collection.
+    const fds = () => readdirSync('/proc/self/fd').length;
     await rate(client.get, 10000, IN_FLIGHT);
     globalThis.gc?.();
-    const at10k = status('VmRSS:');
+    const at10k = { rss: status('VmRSS:'), fds: fds() };
     await rate(client.get, total - 10000, IN_FLIGHT);
     globalThis.gc?.();
-    result = { rss_10k_kib: at10k, rss_100k_kib: status('VmRSS:') };
+    result = { rss_10k_kib: at10k.rss, rss_100k_kib: status('VmRSS:'), fds_10k: at10k.fds, fds_100k: fds() };
     break;
   }
   default:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -73,11 +74,23 @@ def test_sixteen_threads_share_one_sync_client(mock: MockServer) -> None:
 
 def test_the_gil_is_released_while_waiting(mock: MockServer) -> None:
     client = mock.client()
-    mock.delay_next(0.5, times=8)
-    started = time.monotonic()
+    mock.delay_next(2, times=8)
+    returned = threading.Event()
+
+    def call(_: int) -> None:
+        client.face_auth.list_page()
+        returned.set()
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda _: client.face_auth.list_page(), range(8)))
-    assert time.monotonic() - started < 3, "eight 0.5 s calls overlapped"
+        calls = [pool.submit(call, i) for i in range(8)]
+        # With the GIL held through a call, no other thread could send its request before the
+        # first answer: all eight arriving while none has returned shows they overlap.
+        deadline = time.monotonic() + 30
+        while mock.request_count("GET", "/faceauth") < 8 and not returned.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert mock.request_count("GET", "/faceauth") == 8 and not returned.is_set()
+        for done in calls:
+            done.result()
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -144,7 +157,16 @@ def test_ctrl_c_interrupts_a_blocked_sync_call(blocked: str) -> None:
             + blocked
             + textwrap.dedent(
                 """
-                print("ready", flush=True)
+                import threading
+                main = threading.main_thread().ident
+
+                def watch():
+                    # Says "blocked" once the main thread is inside the client's call.
+                    while "argos_addon" not in sys._current_frames()[main].f_code.co_filename:
+                        time.sleep(0.01)
+                    print("blocked", flush=True)
+
+                threading.Thread(target=watch, daemon=True).start()
                 started = time.monotonic()
                 try:
                     client.face_auth.get("x")
@@ -162,8 +184,7 @@ def test_ctrl_c_interrupts_a_blocked_sync_call(blocked: str) -> None:
     )
     try:
         assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.5)
+        assert proc.stdout.readline().strip() == "blocked"
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
