@@ -8,8 +8,11 @@ export PYO3_PYTHON := $(PY)
 
 # OpenTelemetry is only ever a test and bench dependency (1.41: the last for Python 3.9).
 OTEL_TOOLS := opentelemetry-api==1.41.1 opentelemetry-sdk==1.41.1
+# The web frameworks are for the webhook receiver tests only (FastAPI 0.141: the later ones need
+# opentelemetry-api >= 1.44; httpx2 is what Starlette's test client asks for).
+WEB_TOOLS := fastapi==0.141.1 starlette==1.10.0 httpx2==2.16.2 flask==3.1.3 django==5.2.19
 PY_TOOLS := maturin==1.16.0 pytest==9.2.0 pytest-asyncio==1.5.0 pytest-timeout==2.4.0 mypy==2.4.1 hypothesis==6.170.17 \
-    $(OTEL_TOOLS)
+    $(WEB_TOOLS) $(OTEL_TOOLS)
 
 NODE ?= node
 NPM ?= npm
@@ -24,7 +27,8 @@ all: test
 ## target for 20 s.
 test: lint test-rust test-python test-node fuzz-ci
 
-$(VENV)/.installed:
+# Again whenever the Makefile (so a pin) changes.
+$(VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
 	touch $@

@@ -33,6 +33,7 @@ from ._native import (
 )
 from . import errors as _errors
 from .errors import *  # noqa: F403 (the error classes, listed in errors.__all__)
+from .webhooks import read_webhook  # imports no web framework
 
 __version__: str = _native.__version__
 
@@ -57,6 +58,7 @@ __all__ = [
     "encrypt_query",
     "decrypt_query",
     "parse_webhook",
+    "read_webhook",
     "__version__",
 ]
 __all__ += _errors.__all__
