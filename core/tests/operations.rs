@@ -320,3 +320,29 @@ fn percent_decode(s: &str) -> String {
         .replace("%2F", "/")
         .replace("%3D", "=")
 }
+
+#[tokio::test]
+async fn an_unreadable_2xx_body_is_invalid_response() {
+    let (mock, _) = seeded();
+    let client = builder(&mock).max_retries(0).build().unwrap();
+    let fa = client.face_auth();
+    for (path, body) in [
+        ("/faceauth", "<html>oops</html>"),
+        ("/faceauth", r#"{"data": 5}"#),
+        ("/faceauth/image", "not base64 !!"),
+    ] {
+        mock.inject_fault(argos_addon_mock::Fault::status(200, body).on("GET", path));
+        let err = match (path, body.starts_with('{')) {
+            ("/faceauth/image", _) => fa.image("a").await.unwrap_err(),
+            (_, true) => fa.list_page(&ListParams::new()).await.unwrap_err(),
+            _ => fa.get("a").await.unwrap_err(),
+        };
+        assert_eq!(err.kind(), ErrorKind::Status, "{err}");
+        assert_eq!(
+            (err.status(), err.code(), err.body()),
+            (Some(200), Some("invalid_response"), Some(body))
+        );
+    }
+    assert_eq!(mock.request_count("GET", "/faceauth"), 2);
+    assert_eq!(mock.request_count("GET", "/faceauth/image"), 1);
+}

@@ -164,3 +164,23 @@ test("an API error's stack starts at the caller's await, not inside the package"
     assert.match(err.stack, new RegExp(`^AuthenticationError: .*\\n\\s+at async ${caller.name} `), err.stack);
   }
 });
+
+test('an unreadable 2xx body is an APIStatusError with code invalid_response', async (t) => {
+  const mock = await startMock(t);
+  const client = mock.client({ maxRetries: 0 });
+  const cases = [
+    ['/faceauth', '<html>oops</html>', () => client.faceAuth.get('a')],
+    ['/faceauth', '{"data": 5}', () => client.faceAuth.listPage()],
+    ['/faceauth/image', 'not base64 !!', () => client.faceAuth.image('a')],
+  ];
+  for (const [path, body, call] of cases) {
+    mock.failNext(200, body, { method: 'GET', path });
+    await assert.rejects(call(), (err) => {
+      assert.equal(err.constructor, argos.APIStatusError, err.stack);
+      assert.deepEqual([err.status, err.code, err.body], [200, 'invalid_response', body]);
+      return true;
+    });
+  }
+  assert.equal(mock.requestCount('GET', '/faceauth'), 2);
+  assert.equal(mock.requestCount('GET', '/faceauth/image'), 1);
+});

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import logging
 import pickle
-from typing import Callable, List, Tuple, Type
+from typing import Any, Callable, List, Tuple, Type
 
 import pytest
 
@@ -149,3 +149,21 @@ def test_a_status_error_names_its_message_without_html(mock: MockServer) -> None
         mock.client(max_retries=0).face_auth.get("a")
     assert info.value.message == "Bad Gateway"
     assert "<html" in info.value.body and "<html" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "path,body,call",
+    [
+        ("/faceauth", "<html>oops</html>", lambda c: c.face_auth.get("a")),
+        ("/faceauth", '{"data": 5}', lambda c: c.face_auth.list_page()),
+        ("/faceauth/image", "not base64 !!", lambda c: c.face_auth.image("a")),
+    ],
+    ids=["not-json", "not-a-listing", "not-an-image"],
+)
+def test_an_unreadable_2xx_body_is_invalid_response(mock: MockServer, path: str, body: str, call: Any) -> None:
+    mock.fail_next(200, body, method="GET", path=path)
+    with pytest.raises(errors.APIStatusError) as info:
+        call(mock.client(max_retries=0))
+    assert type(info.value) is errors.APIStatusError
+    assert (info.value.status_code, info.value.code, info.value.body) == (200, "invalid_response", body)
+    assert mock.request_count("GET", path) == 1
