@@ -32,6 +32,17 @@ import {
   type WithResponse,
 } from 'argos-addon';
 import { MockServer, type RecordedRequest, type RequestLog, type SecondCount } from 'argos-addon/testing';
+import {
+  argosWebhook,
+  DEFAULT_MAX_BYTES,
+  fastifyArgosWebhook,
+  readWebhook,
+  type FastifyWebhookOptions,
+  type WebhookMiddleware,
+  type WebhookOptions,
+} from 'argos-addon/webhooks';
+import express from 'express';
+import Fastify from 'fastify';
 
 const version: string = VERSION;
 
@@ -262,3 +273,36 @@ const { value: gone, response: deleteInfo }: { value: undefined; response: Respo
   await client.faceAuth.withResponse.delete(id);
 // @ts-expect-error only image and delete: the other results carry their response
 client.faceAuth.withResponse.get(id);
+
+// argos-addon/webhooks: the raw body, Express middleware and the Fastify plugin.
+const webhookOptions: WebhookOptions = { apiKey: 'k', maxBytes: DEFAULT_MAX_BYTES };
+const readHook: FaceAuthWebhook = readWebhook(Buffer.from('{}'), webhookOptions);
+readWebhook('{}');
+readWebhook(new Uint8Array(2), { maxBytes: 1024 });
+// Whatever the framework gave: a parsed object is refused at run time, saying what to change.
+const frameworkBody: unknown = Buffer.from('{}');
+readWebhook(frameworkBody, { apiKey: 'k' });
+// @ts-expect-error maxBytes is a number of bytes
+readWebhook('{}', { maxBytes: '1mb' });
+const middleware: WebhookMiddleware = argosWebhook({ apiKey: 'k' });
+const app = express();
+app.post('/argos/webhook', argosWebhook({ apiKey: 'k', maxBytes: 64 * 1024 }), (req, res) => {
+  const expressHook: FaceAuthWebhook | undefined = req.argosWebhook;
+  res.sendStatus(expressHook ? 200 : 500);
+});
+app.post('/raw', express.raw({ type: '*/*' }), middleware);
+// @ts-expect-error an unknown option
+argosWebhook({ key: 'k' });
+const fastify = Fastify();
+await fastify.register(fastifyArgosWebhook, {
+  url: '/argos/webhook',
+  apiKey: 'k',
+  handler: async (request, reply) => {
+    const fastifyHook: FaceAuthWebhook = request.argosWebhook;
+    return { ok: fastifyHook.authId };
+  },
+});
+const pluginOptions: FastifyWebhookOptions = { url: '/hook', method: 'PUT', maxBytes: 1024, handler: () => undefined };
+await fastify.register(fastifyArgosWebhook, { ...pluginOptions, prefix: '/argos' });
+// @ts-expect-error url and handler are required
+await fastify.register(fastifyArgosWebhook, { apiKey: 'k' });

@@ -1,0 +1,2 @@
+// ESM entry point of argos-addon/webhooks.
+export * from './webhooks.js';
