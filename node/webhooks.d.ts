@@ -83,6 +83,37 @@ export interface FastifyWebhookOptions extends WebhookOptions {
  */
 export declare function fastifyArgosWebhook(fastify: any, options: FastifyWebhookOptions): Promise<void>;
 
+/** How long {@link SeenWebhooks} remembers a delivery unless told otherwise: one day, in ms. */
+export declare const DEFAULT_SEEN_TTL_MS: number;
+/** How many deliveries the in-memory {@link SeenWebhooks} remembers unless told otherwise. */
+export declare const DEFAULT_SEEN_MAX_ENTRIES: number;
+
+export interface SeenWebhooksOptions {
+  /**
+   * Share the deliveries through this Redis (one `redis://` / `rediss://` URL, or a cluster's
+   * comma-separated nodes, as the client's `budgetUrl`); default: this process's memory.
+   */
+  redisUrl?: string;
+  /** How long a delivery is remembered, in milliseconds. Default {@link DEFAULT_SEEN_TTL_MS}. */
+  ttlMs?: number;
+  /** In memory only: past this many, the oldest are forgotten. Default {@link DEFAULT_SEEN_MAX_ENTRIES}. */
+  maxEntries?: number;
+}
+
+/**
+ * Drops duplicate deliveries: `await seen.firstDelivery(hook)` is `true` the first time a
+ * webhook's (`authId`, `version`, `authStatus`) is seen within `ttlMs`, `false` for a repeat.
+ * With `redisUrl`, one `SET NX PX` per call, bounded by 250 ms; when Redis cannot answer it
+ * rejects with `APIConnectionError` and nothing is recorded (process the webhook anyway, or
+ * answer 5xx so that ARGOS retries). A bad option throws `ConfigurationError`.
+ */
+export declare class SeenWebhooks {
+  constructor(options?: SeenWebhooksOptions);
+  /** How long a delivery is remembered, in milliseconds. */
+  readonly ttlMs: number;
+  firstDelivery(hook: Pick<FaceAuthWebhook, 'authId' | 'version' | 'authStatus'>): Promise<boolean>;
+}
+
 declare global {
   // Express's Request (from @types/express) gets the field the middleware sets.
   namespace Express {

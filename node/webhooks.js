@@ -10,11 +10,15 @@
 // a webhook (malformed, undecryptable, another trigger), 413 for one over `maxBytes`, and 500 for
 // a server set up wrongly (the body was parsed or read before argos-addon saw it), so that ARGOS
 // may retry once the server is fixed.
+//
+// SeenWebhooks drops duplicate deliveries: firstDelivery(hook) is true the first time a webhook's
+// (authId, version, authStatus) is seen within ttlMs, in this process's memory or in Redis.
 
 const { inspect } = require('node:util');
 
 const { parseWebhook } = require('./index.js');
 const { ConfigurationError, ValidationError, WebhookError } = require('./errors.js');
+const { addon, call, rethrown } = require('./native.js');
 
 /**
  * The default `maxBytes`, 1 MiB. A `faceAuth` webhook is a small JSON object (a few hundred
@@ -238,8 +242,87 @@ async function fastifyArgosWebhook(fastify, opts) {
 }
 Object.defineProperty(fastifyArgosWebhook, Symbol.for('fastify.display-name'), { value: 'argos-addon-webhook' });
 
+/**
+ * How long SeenWebhooks remembers a delivery unless told otherwise: one day, in milliseconds.
+ * ARGOS does not document how long it retries a webhook; a day is far longer than retries last.
+ */
+const DEFAULT_SEEN_TTL_MS = addon.DEFAULT_SEEN_TTL_MS;
+/** How many deliveries the in-memory SeenWebhooks remembers unless told otherwise. */
+const DEFAULT_SEEN_MAX_ENTRIES = addon.DEFAULT_SEEN_MAX_ENTRIES;
+
+/**
+ * Drops duplicate webhook deliveries: `await seen.firstDelivery(hook)` is true the first time a
+ * webhook's (authId, version, authStatus) is seen within `ttlMs`, false for a repeat (answer it
+ * 200 without processing it again). Without `redisUrl`, deliveries are remembered in this
+ * process, at most `maxEntries` (the oldest are forgotten first); with it (one redis:// or
+ * rediss:// URL, or a cluster's comma-separated nodes, as the client's `budgetUrl`), every process
+ * using that Redis shares them, one `SET NX PX` per call bounded by 250 ms. The store holds
+ * `argos:webhook:` and a SHA-256 prefix of the three values, never the auth id. When Redis cannot
+ * answer, firstDelivery rejects with APIConnectionError and nothing is recorded: process the
+ * webhook anyway (at least once) or answer 5xx so that ARGOS sends it again.
+ */
+class SeenWebhooks {
+  #native;
+
+  constructor(opts) {
+    const where = 'new SeenWebhooks()';
+    if (opts === undefined) opts = {};
+    if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+      throw new ConfigurationError(`${where} takes an object of options, not ${typeName(opts)}`);
+    }
+    const known = ['redisUrl', 'ttlMs', 'maxEntries'];
+    for (const name of Object.keys(opts)) {
+      if (!known.includes(name)) {
+        throw new ConfigurationError(`${where} has no option ${JSON.stringify(name)}; known: ${known.join(', ')}`);
+      }
+    }
+    const { redisUrl, ttlMs = DEFAULT_SEEN_TTL_MS, maxEntries = DEFAULT_SEEN_MAX_ENTRIES } = opts;
+    if (redisUrl !== undefined && redisUrl !== null && typeof redisUrl !== 'string') {
+      throw new ConfigurationError(`redisUrl must be a string, not ${typeName(redisUrl)}`);
+    }
+    if (typeof ttlMs !== 'number' || !(ttlMs > 0) || !Number.isFinite(ttlMs)) {
+      throw new ConfigurationError(`ttlMs must be a positive number of milliseconds, not ${inspect(ttlMs)}`);
+    }
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+      throw new ConfigurationError(`maxEntries must be a positive integer, not ${inspect(maxEntries)}`);
+    }
+    this.#native = call(() => new addon.NativeSeenWebhooks(redisUrl ?? undefined, ttlMs, maxEntries));
+  }
+
+  /** How long a delivery is remembered, in milliseconds. */
+  get ttlMs() {
+    return this.#native.ttlMs;
+  }
+
+  /** Whether this webhook (a parsed FaceAuthWebhook) is seen for the first time within ttlMs. */
+  async firstDelivery(hook) {
+    if (typeof hook !== 'object' || hook === null || typeof hook.authId !== 'string') {
+      throw new ValidationError(`firstDelivery() takes a parsed webhook (with authId), not ${typeName(hook)}`);
+    }
+    const { authId, version, authStatus } = hook;
+    if (!Number.isInteger(version) || version < 0 || version > 255) {
+      throw new ValidationError(`firstDelivery(): the webhook's version must be 1, 2 or 3, not ${inspect(version)}`);
+    }
+    if (authStatus !== undefined && authStatus !== null && typeof authStatus !== 'string') {
+      throw new ValidationError(`firstDelivery(): the webhook's authStatus must be a string or null`);
+    }
+    try {
+      return await this.#native.firstDelivery(authId, version, authStatus ?? undefined);
+    } catch (err) {
+      throw rethrown(err, this.firstDelivery);
+    }
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'SeenWebhooks';
+  }
+}
+
 module.exports = {
   DEFAULT_MAX_BYTES,
+  DEFAULT_SEEN_TTL_MS,
+  DEFAULT_SEEN_MAX_ENTRIES,
+  SeenWebhooks,
   readWebhook,
   argosWebhook,
   fastifyArgosWebhook,

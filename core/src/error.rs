@@ -116,6 +116,12 @@ impl Error {
         Self::local(ErrorKind::BudgetUnavailable, "budget_unavailable", message)
     }
 
+    /// The webhook store of `SeenWebhooks` could not answer in time: the caller decides.
+    pub(crate) fn webhook_store_unreachable(why: &str) -> Self {
+        let message = format!("the webhook store is unreachable ({why}); nothing was recorded");
+        Self::new(ErrorKind::Connection, message)
+    }
+
     fn local(kind: ErrorKind, code: &'static str, message: String) -> Self {
         let mut err = Self::new(kind, message);
         err.inner.local_code = Some(code);

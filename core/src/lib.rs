@@ -35,6 +35,7 @@ mod models;
 mod options;
 mod response;
 mod retry;
+mod seen;
 mod setters;
 mod surface;
 mod telemetry;
@@ -70,6 +71,9 @@ pub use models::{
 pub use options::{CLIENT_OPTIONS, ClientOption, Host, OptionError, OptionType, OptionValue};
 pub use response::{Response, ResponseInfo};
 pub use retry::MAX_RETRY_AFTER;
+pub use seen::{
+    DEFAULT_SEEN_MAX_ENTRIES, DEFAULT_SEEN_TTL, SEEN_KEY_PREFIX, SeenWebhooks, seen_key,
+};
 pub use surface::{FieldSpec, MODELS, ModelSpec};
 pub use telemetry::{Operation, Route, SPAN_TARGET};
 pub use upload::{FaceImage, ImageFormat};

@@ -8,6 +8,11 @@ Take the raw body, ``request.get_data()``: ``request.get_json()`` (or ``request.
 it first, and ``read_webhook`` refuses what it gets, saying so. ``MAX_CONTENT_LENGTH`` makes
 Flask answer 413 for a longer body from its Content-Length header, before reading it; a chunked
 body (no Content-Length) is cut at that length, so the view answers 413 for one that reaches it.
+
+ARGOS may deliver a webhook more than once: ``seen.first_delivery`` drops a repeat (same auth id,
+version and status), answered 200 without handling it again. The deliveries are remembered in
+this process, or in the fleet budget's Redis when ``ARGOS_BUDGET_URL`` is set (every worker and
+host then shares them); when that Redis cannot answer, the view answers 503 and ARGOS retries.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ from typing import Any, Tuple
 from flask import Flask, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from argos_addon import FaceAuthWebhook, WebhookError
-from argos_addon.webhooks import DEFAULT_MAX_BYTES, read_webhook
+from argos_addon import APIConnectionError, FaceAuthWebhook, WebhookError
+from argos_addon.webhooks import DEFAULT_MAX_BYTES, SeenWebhooks, read_webhook
 
 MAX_BYTES = DEFAULT_MAX_BYTES  # 1 MiB, far more than any faceAuth webhook needs
 log = logging.getLogger("argos_webhooks")
 app = Flask(__name__)
 app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES
+# Remembered for a day (DEFAULT_SEEN_TTL); no Redis is contacted before the first webhook.
+seen = SeenWebhooks(redis_url=os.environ.get("ARGOS_BUDGET_URL") or None)
 
 
 @app.errorhandler(413)
@@ -48,6 +55,16 @@ def argos_webhook() -> ResponseReturnValue:
         hook = read_webhook(body, api_key=os.environ.get("ARGOS_API_KEY"), max_bytes=MAX_BYTES)
     except WebhookError as err:
         return jsonify(error=str(err)), 400
+    try:
+        first = seen.first_delivery(hook)
+    except APIConnectionError as err:
+        # Nothing was recorded: answer 5xx and ARGOS sends it again (or handle it anyway, accepting
+        # that a retry may be handled twice).
+        log.warning("webhook store unavailable: %s", err)
+        return jsonify(error="webhook store unavailable, retry later"), 503
+    if not first:  # seen before: answered, not handled again
+        return jsonify(auth_id=hook.auth_id, status=hook.auth_status, duplicate=True)
+    # From here a retry counts as a duplicate: keep handle_webhook quick (queue slow work).
     handle_webhook(hook)
     return jsonify(auth_id=hook.auth_id, status=hook.auth_status)
 

@@ -7,6 +7,9 @@ Flask's ``request.get_json()``, Django REST framework's ``request.data``), and
 :func:`read_webhook` says so, naming what to use instead. ``examples/webhooks/`` has a tested
 receiver for FastAPI, Flask and Django.
 
+ARGOS may deliver one webhook more than once: :class:`SeenWebhooks` says whether a webhook is
+seen for the first time, in this process's memory or, shared by a fleet, in Redis.
+
 This module imports no web framework.
 """
 
@@ -15,11 +18,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Optional, Union
 
-from . import _native
+from . import _bridge, _native
 from ._native import FaceAuthWebhook
 from .errors import ValidationError, WebhookError
 
-__all__ = ["DEFAULT_MAX_BYTES", "RawBody", "read_webhook"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_SEEN_MAX_ENTRIES",
+    "DEFAULT_SEEN_TTL",
+    "RawBody",
+    "SeenWebhooks",
+    "read_webhook",
+]
 
 #: The largest body :func:`read_webhook` accepts unless told otherwise: 1 MiB, far more than any
 #: ``faceAuth`` webhook needs, encrypted or not.
@@ -85,6 +95,66 @@ def read_webhook(
                 "refuse such a request with 413 before reading its body"
             )
     return _native.parse_webhook(raw, api_key)
+
+
+#: How long :class:`SeenWebhooks` remembers a delivery unless told otherwise, in seconds: one day.
+#: ARGOS does not document how long it retries a webhook; a day is far longer than retries last.
+DEFAULT_SEEN_TTL: float = _native.DEFAULT_SEEN_TTL
+
+#: How many deliveries the in-memory :class:`SeenWebhooks` remembers unless told otherwise.
+DEFAULT_SEEN_MAX_ENTRIES: int = _native.DEFAULT_SEEN_MAX_ENTRIES
+
+
+class SeenWebhooks:
+    """Drops duplicate webhook deliveries: :meth:`first_delivery` is ``True`` the first time a
+    webhook's (``auth_id``, ``version``, ``auth_status``) is seen within ``ttl`` seconds, and
+    ``False`` for a repeat, which a receiver answers 200 without processing again.
+
+    Without ``redis_url`` the deliveries are remembered in this process, at most ``max_entries``
+    of them (the oldest are forgotten first). With ``redis_url`` (one ``redis://`` /
+    ``rediss://`` URL, or a cluster's comma-separated nodes, as the client's ``budget_url``)
+    every process using that Redis shares them: one ``SET NX PX`` per call, bounded by 250 ms.
+    The store holds ``argos:webhook:`` + a SHA-256 prefix of the three values, never the auth id.
+
+    When Redis cannot answer in time, :meth:`first_delivery` raises
+    :class:`~argos_addon.APIConnectionError` and nothing is recorded: either process the webhook
+    anyway (at least once) or answer 5xx so that ARGOS sends it again.
+    A bad ``redis_url``, ``ttl`` or ``max_entries`` raises
+    :class:`~argos_addon.ConfigurationError`, which never quotes the URL.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        *,
+        redis_url: Optional[str] = None,
+        ttl: float = DEFAULT_SEEN_TTL,
+        max_entries: int = DEFAULT_SEEN_MAX_ENTRIES,
+    ) -> None:
+        self._native = _native.NativeSeenWebhooks(
+            redis_url=redis_url, ttl=ttl, max_entries=max_entries
+        )
+
+    @property
+    def ttl(self) -> float:
+        """How long a delivery is remembered, in seconds."""
+        return self._native.ttl
+
+    def first_delivery(self, hook: FaceAuthWebhook) -> bool:
+        """``True`` the first time this webhook is seen within the ttl, ``False`` after."""
+        return self._native.first_delivery(hook.auth_id, hook.version, hook.auth_status)
+
+    async def afirst_delivery(self, hook: FaceAuthWebhook) -> bool:
+        """:meth:`first_delivery` for asyncio: the Redis call never blocks the event loop."""
+        result: bool = await _bridge.start(
+            self._native.first_delivery, hook.auth_id, hook.version, hook.auth_status
+        )
+        return result
+
+    def __repr__(self) -> str:
+        store = "redis" if self._native.shared else "memory"
+        return f"SeenWebhooks(store={store!r}, ttl={self.ttl!r})"
 
 
 def _utf8_length(text: str, limit: int) -> int:

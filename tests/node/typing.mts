@@ -37,6 +37,7 @@ import {
   DEFAULT_MAX_BYTES,
   fastifyArgosWebhook,
   readWebhook,
+  SeenWebhooks,
   type FastifyWebhookOptions,
   type WebhookMiddleware,
   type WebhookOptions,
@@ -306,3 +307,8 @@ const pluginOptions: FastifyWebhookOptions = { url: '/hook', method: 'PUT', maxB
 await fastify.register(fastifyArgosWebhook, { ...pluginOptions, prefix: '/argos' });
 // @ts-expect-error url and handler are required
 await fastify.register(fastifyArgosWebhook, { apiKey: 'k' });
+const seenHooks = new SeenWebhooks({ redisUrl: 'redis://127.0.0.1:6379', ttlMs: 60_000, maxEntries: 10 });
+const firstTime: boolean = await new SeenWebhooks().firstDelivery(readHook);
+const seenTtl: number = seenHooks.ttlMs;
+// @ts-expect-error ttlMs is a number of milliseconds
+new SeenWebhooks({ ttlMs: '1d' });

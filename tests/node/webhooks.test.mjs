@@ -4,15 +4,26 @@
 // practice: a body parsed too early, an oversized body, garbage.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
 import * as argos from 'argos-addon';
-import { argosWebhook, DEFAULT_MAX_BYTES, fastifyArgosWebhook, readWebhook } from 'argos-addon/webhooks';
+import {
+  argosWebhook,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_SEEN_MAX_ENTRIES,
+  DEFAULT_SEEN_TTL_MS,
+  fastifyArgosWebhook,
+  readWebhook,
+  SeenWebhooks,
+} from 'argos-addon/webhooks';
 import express from 'express';
 import Fastify from 'fastify';
 
 import { runNode, vectors } from './support/fixtures.mjs';
+import { startRedisCluster, startRedisServer } from './support/redis.mjs';
 
 const WEBHOOKS = vectors('webhooks.json');
 const KEY = WEBHOOKS.cases.find((c) => c.api_key).api_key;
@@ -369,7 +380,15 @@ test('the fixes the parsed-too-early message gives work', async (t) => {
 test('require and import give the same argos-addon/webhooks', async () => {
   const cjs = createRequire(import.meta.url)('argos-addon/webhooks');
   const esm = await import('argos-addon/webhooks');
-  assert.deepEqual(Object.keys(cjs).sort(), ['DEFAULT_MAX_BYTES', 'argosWebhook', 'fastifyArgosWebhook', 'readWebhook']);
+  assert.deepEqual(Object.keys(cjs).sort(), [
+    'DEFAULT_MAX_BYTES',
+    'DEFAULT_SEEN_MAX_ENTRIES',
+    'DEFAULT_SEEN_TTL_MS',
+    'SeenWebhooks',
+    'argosWebhook',
+    'fastifyArgosWebhook',
+    'readWebhook',
+  ]);
   assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).sort());
   for (const name of Object.keys(cjs)) assert.equal(esm[name], cjs[name], name);
 });
@@ -394,4 +413,130 @@ test('argosWebhook keeps at most maxBytes of a body in memory', async (t) => {
   const err = await new Promise((resolve) => argosWebhook({ maxBytes: 1024 })(req, {}, resolve));
   assert.ok(err instanceof argos.WebhookError);
   assert.equal(err.status, 413);
+});
+
+// SeenWebhooks: duplicate deliveries, in memory and through a real redis-server and cluster.
+
+const hookOf = (authId, authStatus = 'approved', version = 3) => {
+  const fields = authStatus === null ? {} : { auth_status: authStatus };
+  const body =
+    version === 1
+      ? { webhook_trigger: 'faceAuth', auth_id: authId, ...fields }
+      : version === 2
+        ? { webhook_trigger: 'faceAuth', Authentication_id: authId, data: fields }
+        : { webhook_trigger: 'faceAuth', data: { authentication_id: authId, ...fields } };
+  const hook = argos.parseWebhook(JSON.stringify(body));
+  assert.equal(hook.version, version);
+  return hook;
+};
+
+const seenKey = (authId, version, status) =>
+  'argos:webhook:' +
+  createHash('sha256').update(`${authId}\0${version}\0${status}`).digest('hex').slice(0, 32);
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+test('SeenWebhooks in memory: first, repeat, another status or version, ttl, maxEntries', async () => {
+  assert.equal(DEFAULT_SEEN_TTL_MS, 86_400_000);
+  assert.equal(DEFAULT_SEEN_MAX_ENTRIES, 100_000);
+  const seen = new SeenWebhooks();
+  assert.equal(seen.ttlMs, DEFAULT_SEEN_TTL_MS);
+  assert.equal(await seen.firstDelivery(hookOf('a1')), true);
+  assert.equal(await seen.firstDelivery(hookOf('a1')), false);
+  assert.equal(await seen.firstDelivery(hookOf('a1', 'rejected')), true);
+  assert.equal(await seen.firstDelivery(hookOf('a1', 'approved', 1)), true);
+  assert.equal(await seen.firstDelivery(hookOf('a1', 'approved', 1)), false);
+  assert.equal(await seen.firstDelivery(hookOf('a3', null)), true);
+  assert.equal(await seen.firstDelivery(hookOf('a3', null)), false);
+
+  const short = new SeenWebhooks({ ttlMs: 100, maxEntries: 2 });
+  assert.equal(await short.firstDelivery(hookOf('a')), true);
+  assert.equal(await short.firstDelivery(hookOf('a')), false);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(await short.firstDelivery(hookOf('a')), true);
+  assert.equal(await short.firstDelivery(hookOf('b')), true);
+  assert.equal(await short.firstDelivery(hookOf('c')), true); // forgets "a", the oldest
+  assert.equal(await short.firstDelivery(hookOf('c')), false);
+  assert.equal(await short.firstDelivery(hookOf('a')), true);
+});
+
+test('SeenWebhooks refuses bad options and arguments, never quoting the URL', async () => {
+  const PASSWORD = 's3cret';
+  for (const options of [
+    { ttlMs: 0 },
+    { ttlMs: -1 },
+    { ttlMs: Number.NaN },
+    { ttlMs: '1d' },
+    { maxEntries: 0 },
+    { maxEntries: 1.5 },
+    { redisUrl: 6379 },
+    { redisUrl: `http://user:${PASSWORD}@h:1` },
+    { redisUrl: `redis://user:${PASSWORD}@h:1,ftp://${PASSWORD}@h` },
+    { budgetUrl: 'redis://h:1' },
+  ]) {
+    assert.throws(
+      () => new SeenWebhooks(options),
+      (err) => err instanceof argos.ConfigurationError && !err.message.includes(PASSWORD),
+      JSON.stringify(options),
+    );
+  }
+  const seen = new SeenWebhooks();
+  await assert.rejects(seen.firstDelivery({}), argos.ValidationError);
+  await assert.rejects(seen.firstDelivery(null), argos.ValidationError);
+});
+
+test('SeenWebhooks through Redis: shared, and no auth id in clear', async (t) => {
+  const redis = await startRedisServer(t);
+  const one = new SeenWebhooks({ redisUrl: redis.url });
+  const two = new SeenWebhooks({ redisUrl: redis.url });
+  assert.equal(await one.firstDelivery(hookOf('secret-auth-id')), true);
+  assert.equal(await two.firstDelivery(hookOf('secret-auth-id')), false);
+  assert.equal(await one.firstDelivery(hookOf('secret-auth-id')), false);
+  assert.equal(await two.firstDelivery(hookOf('secret-auth-id', 'rejected')), true);
+  const results = await Promise.all(Array.from({ length: 10 }, () => one.firstDelivery(hookOf('burst'))));
+  assert.deepEqual(results.sort(), [...Array(9).fill(false), true]);
+  const keys = [...(await redis.keys())].sort();
+  assert.deepEqual(
+    keys,
+    [
+      seenKey('secret-auth-id', 3, 'approved'),
+      seenKey('secret-auth-id', 3, 'rejected'),
+      seenKey('burst', 3, 'approved'),
+    ].sort(),
+  );
+  assert.ok(keys.every((k) => !k.includes('secret')));
+  const ttl = Number(await redis.command('PTTL', keys[0]));
+  assert.ok(ttl > 86_000_000 && ttl <= 86_400_000, String(ttl));
+});
+
+test('SeenWebhooks through a Redis Cluster', async (t) => {
+  const cluster = await startRedisCluster(t);
+  const one = new SeenWebhooks({ redisUrl: cluster.urls });
+  const two = new SeenWebhooks({ redisUrl: cluster.urls });
+  for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) {
+    assert.equal(await one.firstDelivery(hookOf(id)), true);
+    assert.equal(await two.firstDelivery(hookOf(id)), false);
+  }
+});
+
+test('SeenWebhooks: an unreachable Redis rejects with APIConnectionError within ~250 ms', async () => {
+  const seen = new SeenWebhooks({ redisUrl: `redis://user:s3cret@127.0.0.1:${await freePort()}` });
+  const started = performance.now();
+  await assert.rejects(
+    seen.firstDelivery(hookOf('a')),
+    (err) =>
+      err instanceof argos.APIConnectionError &&
+      /webhook store is unreachable/.test(err.message) &&
+      /nothing was recorded/.test(err.message) &&
+      !err.message.includes('s3cret'),
+  );
+  const took = performance.now() - started;
+  assert.ok(took < 400, `${took} ms`);
 });

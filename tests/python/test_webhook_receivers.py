@@ -23,6 +23,7 @@ import inspect
 import io
 import json
 import pathlib
+import socket
 import sys
 import types
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -35,7 +36,7 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
 import argos_addon
-from argos_addon.webhooks import DEFAULT_MAX_BYTES, read_webhook
+from argos_addon.webhooks import DEFAULT_MAX_BYTES, SeenWebhooks, read_webhook
 
 from conftest import vectors
 
@@ -362,7 +363,15 @@ def handled(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> List[argos_a
     seen: List[argos_addon.FaceAuthWebhook] = []
     monkeypatch.setattr(receiver.module, "handle_webhook", seen.append)
     monkeypatch.setenv("ARGOS_API_KEY", KEY)
+    _forget_deliveries(receiver, monkeypatch)
     return seen
+
+
+def _forget_deliveries(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh store of seen deliveries for an example that drops duplicates (Flask), so that
+    each test's deliveries are first deliveries."""
+    if hasattr(receiver.module, "seen"):
+        monkeypatch.setattr(receiver.module, "seen", SeenWebhooks())
 
 
 @pytest.mark.parametrize("body, expect", DELIVERIES)
@@ -440,6 +449,7 @@ def test_flask_answers_413_to_a_chunked_body_reaching_the_limit(monkeypatch: pyt
     assert isinstance(flask, FlaskReceiver)
     seen: List[argos_addon.FaceAuthWebhook] = []
     monkeypatch.setattr(flask.module, "handle_webhook", seen.append)
+    _forget_deliveries(flask, monkeypatch)
     limit = flask.module.MAX_BYTES
     body = WEBHOOKS["cases"][3]["body"]
     assert flask.post_chunked(PATH, _padded(body, 2 * limit)) == (413, {"error": f"body over {limit} bytes"})
@@ -450,6 +460,38 @@ def test_flask_answers_413_to_a_chunked_body_reaching_the_limit(monkeypatch: pyt
         {"auth_id": "auth000000004", "status": "rejected"},
     )
     assert [hook.version for hook in seen] == [1]
+
+
+def _flask_handled(monkeypatch: pytest.MonkeyPatch) -> Tuple[Receiver, List[argos_addon.FaceAuthWebhook]]:
+    """The Flask receiver, with a fresh store of seen deliveries, and what it handled."""
+    flask = _receiver("flask")
+    handled: List[argos_addon.FaceAuthWebhook] = []
+    monkeypatch.setattr(flask.module, "handle_webhook", handled.append)
+    monkeypatch.setenv("ARGOS_API_KEY", KEY)
+    _forget_deliveries(flask, monkeypatch)
+    return flask, handled
+
+
+def test_flask_answers_a_duplicate_delivery_without_handling_it_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    flask, handled = _flask_handled(monkeypatch)
+    body = WEBHOOKS["cases"][0]["body"]
+    first = {"auth_id": "auth000000001", "status": WEBHOOKS["cases"][0]["expect"]["auth_status"]}
+    assert flask.post(PATH, body.encode()) == (200, first)
+    # Again, and encrypted: the same auth id, version and status.
+    assert flask.post(PATH, body.encode()) == (200, {**first, "duplicate": True})
+    assert flask.post(PATH, _encrypted(body).encode()) == (200, {**first, "duplicate": True})
+    assert len(handled) == 1
+
+
+def test_flask_answers_503_when_the_webhook_store_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    flask, handled = _flask_handled(monkeypatch)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    monkeypatch.setattr(flask.module, "seen", SeenWebhooks(redis_url=f"redis://127.0.0.1:{port}"))
+    status, answer = flask.post(PATH, WEBHOOKS["cases"][0]["body"].encode())
+    assert (status, answer) == (503, {"error": "webhook store unavailable, retry later"})
+    assert handled == []
 
 
 def test_fastapi_takes_a_chunked_webhook(monkeypatch: pytest.MonkeyPatch) -> None:

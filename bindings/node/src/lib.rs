@@ -1,15 +1,16 @@
 //! The private addon behind the npm package `argos-addon`: the Rust core's client (`client`),
-//! query and webhook functions (here) and mock server (`mock`) as JavaScript classes and
-//! functions; their results and failures converted (`models`, `errors`); each network call a
-//! promise settled through one completion callback per client (`bridge`). Its JavaScript face is
-//! `node/`, which checks argument types before calling in here and turns every failure into the
-//! error classes of the README.
+//! query and webhook functions (here), store of seen webhooks (`seen`) and mock server (`mock`)
+//! as JavaScript classes and functions; their results and failures converted (`models`,
+//! `errors`); each network call a promise settled through one completion callback per client
+//! (`bridge`). Its JavaScript face is `node/`, which checks argument types before calling in
+//! here and turns every failure into the error classes of the README.
 
 mod bridge;
 mod client;
 mod errors;
 mod mock;
 mod models;
+mod seen;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -23,6 +24,14 @@ use crate::models::Json;
 
 #[napi]
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The core's default ttl, in milliseconds (node/webhooks.js's `DEFAULT_SEEN_TTL_MS`).
+#[napi]
+pub const DEFAULT_SEEN_TTL_MS: u32 = argos_addon::DEFAULT_SEEN_TTL.as_millis() as u32;
+
+/// The core's default `max_entries` (node/webhooks.js's `DEFAULT_SEEN_MAX_ENTRIES`).
+#[napi]
+pub const DEFAULT_SEEN_MAX_ENTRIES: u32 = argos_addon::DEFAULT_SEEN_MAX_ENTRIES as u32;
 
 /// `params`, the JSON text `JSON.stringify` made of them, encrypted the ARGOS way as compact
 /// JSON (keys in the given order). The text is read with the core's depth limit, and a lone

@@ -2,7 +2,8 @@
 //! converts values (`convert`) and errors (`errors`), and holds what a Python host needs around
 //! the core: one tokio runtime per process, rebuilt after a fork (`runtime`), the scheduler that
 //! settles asyncio futures from that runtime (`bridge`), a relay of the core's log records to
-//! Python's `logging` (`logging`), and the in-process mock server (`mock`).
+//! Python's `logging` (`logging`), the in-process mock server (`mock`), and the store of seen
+//! webhooks (`seen`).
 
 mod bridge;
 mod client;
@@ -12,6 +13,7 @@ mod logging;
 mod mock;
 mod models;
 mod runtime;
+mod seen;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -108,6 +110,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativePager>()?;
     m.add_class::<mock::NativeMock>()?;
+    m.add_class::<seen::NativeSeenWebhooks>()?;
+    m.add(
+        "DEFAULT_SEEN_TTL",
+        argos_addon::DEFAULT_SEEN_TTL.as_secs_f64(),
+    )?;
+    m.add(
+        "DEFAULT_SEEN_MAX_ENTRIES",
+        argos_addon::DEFAULT_SEEN_MAX_ENTRIES,
+    )?;
     models::register(m)?;
     m.add_function(wrap_pyfunction!(encrypt_query, m)?)?;
     m.add_function(wrap_pyfunction!(decrypt_query, m)?)?;

@@ -16,6 +16,7 @@ use crate::error_kind::ErrorKind;
 use crate::models::BudgetStatus;
 use local::LocalBudget;
 use store::RedisStore;
+pub(crate) use store::{Connection, Link};
 pub use store::{STORE_TIMEOUT, StoreUrl, key_prefix};
 
 /// The share of `rate_limit` a fleet paces itself at: the 1 % left over absorbs the jitter

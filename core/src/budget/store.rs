@@ -28,11 +28,15 @@ const SCRIPT: &str = include_str!("budget.lua");
 /// The validated `budget_url`: one Redis, or the nodes of a Redis Cluster. Its `Debug` hides
 /// the URLs, which may hold a password.
 #[derive(Clone)]
-pub struct StoreUrl(Vec<String>);
+pub struct StoreUrl {
+    urls: Vec<String>,
+    /// The option it came from, for messages.
+    what: &'static str,
+}
 
 impl fmt::Debug for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StoreUrl({} node(s), ****)", self.0.len())
+        write!(f, "StoreUrl({} node(s), ****)", self.urls.len())
     }
 }
 
@@ -40,11 +44,16 @@ impl StoreUrl {
     /// `redis://[user:pass@]host:port[/db]` or `rediss://`, or several of them, comma-separated,
     /// for the nodes of a cluster. Messages name the node, never the URL (it may hold a password).
     pub(crate) fn parse(raw: &str) -> Result<StoreUrl> {
+        Self::parse_named(raw, "budget_url")
+    }
+
+    /// [`StoreUrl::parse`] for the option `what`, which messages name.
+    pub(crate) fn parse_named(raw: &str, what: &'static str) -> Result<StoreUrl> {
         let urls: Vec<String> = raw.split(',').map(|u| u.trim().to_owned()).collect();
         for (i, url) in urls.iter().enumerate() {
             let which = match urls.len() {
-                1 => "budget_url".to_owned(),
-                _ => format!("budget_url's node {}", i + 1),
+                1 => what.to_owned(),
+                _ => format!("{what}'s node {}", i + 1),
             };
             let parsed = reqwest::Url::parse(url).map_err(|_| {
                 Error::configuration(format!(
@@ -67,14 +76,16 @@ impl StoreUrl {
                 )));
             }
         }
-        let store = StoreUrl(urls);
+        let store = StoreUrl { urls, what };
         store.target()?;
         Ok(store)
     }
 
-    fn target(&self) -> Result<Target> {
-        let invalid = |_| Error::configuration("budget_url is not a Redis URL redis-rs accepts");
-        Ok(match self.0.as_slice() {
+    pub(crate) fn target(&self) -> Result<Target> {
+        let what = self.what;
+        let invalid =
+            |_| Error::configuration(format!("{what} is not a Redis URL redis-rs accepts"));
+        Ok(match self.urls.as_slice() {
             [one] => Target::Single(Box::new(
                 redis::Client::open(one.as_str()).map_err(invalid)?,
             )),
@@ -90,13 +101,34 @@ impl StoreUrl {
     }
 }
 
-enum Target {
+pub(crate) enum Target {
     Single(Box<redis::Client>),
     Cluster(Box<ClusterClient>),
 }
 
+impl Target {
+    /// Opens the connection: the builder does no I/O, and redis-rs must start its tasks inside
+    /// the runtime. Both kinds reconnect by themselves afterwards.
+    pub(crate) async fn open(&self) -> redis::RedisResult<Connection> {
+        Ok(match self {
+            Target::Single(client) => {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(STORE_TIMEOUT))
+                    .set_response_timeout(Some(STORE_TIMEOUT))
+                    .set_number_of_retries(1)
+                    .set_max_delay(STORE_PAUSE);
+                Connection::Single(ConnectionManager::new_lazy_with_config(
+                    (**client).clone(),
+                    config,
+                )?)
+            }
+            Target::Cluster(client) => Connection::Cluster(client.get_async_connection().await?),
+        })
+    }
+}
+
 #[derive(Clone)]
-enum Connection {
+pub(crate) enum Connection {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
 }
@@ -129,11 +161,56 @@ impl Reply {
     }
 }
 
-pub(crate) struct RedisStore {
+/// A store's connection: opened on first use, shared by the calls, dropped after a failure.
+pub(crate) struct Link {
     target: Target,
     connection: Mutex<Option<Connection>>,
     /// Lets one call open the connection while the others wait for it.
     connecting: tokio::sync::Mutex<()>,
+}
+
+impl Link {
+    pub(crate) fn new(target: Target) -> Link {
+        Link {
+            target,
+            connection: Mutex::new(None),
+            connecting: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The connection, opened on first use (see [`Target::open`]).
+    pub(crate) async fn connect(&self) -> redis::RedisResult<Connection> {
+        if let Some(connection) = self.opened() {
+            return Ok(connection);
+        }
+        let _gate = self.connecting.lock().await;
+        if let Some(connection) = self.opened() {
+            return Ok(connection);
+        }
+        let connection = self.target.open().await?;
+        *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = Some(connection.clone());
+        Ok(connection)
+    }
+
+    fn opened(&self) -> Option<Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Drops the connection after a failure: redis-rs would hand the next call the error of its
+    /// own failed reconnect even after the store is back, so the next call opens a fresh one.
+    pub(crate) fn reset(&self) {
+        self.connection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+    }
+}
+
+pub(crate) struct RedisStore {
+    link: Link,
     /// The key names, all in one hash slot, derived from a hash of the API key.
     keys: [String; 2],
     script: redis::Script,
@@ -169,9 +246,7 @@ impl RedisStore {
     pub(crate) fn new(url: &StoreUrl, api_key: &ApiKey, failure: BudgetFailure) -> Result<Self> {
         let prefix = key_prefix(api_key.expose());
         Ok(RedisStore {
-            target: url.target()?,
-            connection: Mutex::new(None),
-            connecting: tokio::sync::Mutex::new(()),
+            link: Link::new(url.target()?),
             keys: ["budget", "clock"].map(|k| format!("{prefix}{k}")),
             script: redis::Script::new(SCRIPT),
             combiner: Combiner::default(),
@@ -243,7 +318,7 @@ impl RedisStore {
             .arg(max_wait)
             .arg(slots);
         let answer = tokio::time::timeout(STORE_TIMEOUT, async {
-            let reply: Vec<i64> = match self.connect().await? {
+            let reply: Vec<i64> = match self.link.connect().await? {
                 Connection::Single(mut c) => invocation.invoke_async(&mut c).await?,
                 Connection::Cluster(mut c) => invocation.invoke_async(&mut c).await?,
             };
@@ -269,53 +344,14 @@ impl RedisStore {
         })
     }
 
-    /// The connection, opened on first use: the builder does no I/O, and redis-rs must start
-    /// its tasks inside the runtime. Both kinds reconnect by themselves afterwards.
-    async fn connect(&self) -> redis::RedisResult<Connection> {
-        if let Some(connection) = self.opened() {
-            return Ok(connection);
-        }
-        let _gate = self.connecting.lock().await;
-        if let Some(connection) = self.opened() {
-            return Ok(connection);
-        }
-        let connection = match &self.target {
-            Target::Single(client) => {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(STORE_TIMEOUT))
-                    .set_response_timeout(Some(STORE_TIMEOUT))
-                    .set_number_of_retries(1)
-                    .set_max_delay(STORE_PAUSE);
-                Connection::Single(ConnectionManager::new_lazy_with_config(
-                    (**client).clone(),
-                    config,
-                )?)
-            }
-            Target::Cluster(client) => Connection::Cluster(client.get_async_connection().await?),
-        };
-        *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = Some(connection.clone());
-        Ok(connection)
-    }
-
-    fn opened(&self) -> Option<Connection> {
-        self.connection
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
     fn outage(&self) -> std::sync::MutexGuard<'_, Option<Outage>> {
         self.outage.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Starts (or extends) an outage; its first failure is logged once, saying what calls do
-    /// meanwhile. The connection is dropped: redis-rs would hand the next call the error of its
-    /// own failed reconnect even after the store is back, so the next try opens a fresh one.
+    /// meanwhile. The connection is dropped ([`Link::reset`]).
     fn failed(&self, why: String) -> String {
-        self.connection
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        self.link.reset();
         let mut outage = self.outage();
         if outage.is_none() {
             let meanwhile = match self.failure {
