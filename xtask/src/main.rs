@@ -1,9 +1,13 @@
 //! `cargo run -p xtask -- surface [--check]`: renders every mirror of the core's declared surface
 //! (result models, client options, error classes) into the regions of the Python and TypeScript
 //! files that hold them, or with `--check` fails when one of them has drifted.
+//!
+//! `cargo run -p xtask -- sbom [--check]`: renders the CycloneDX bill of materials of the wheel
+//! and of the npm package (`sbom/`), or with `--check` fails when the lockfile has moved on.
 
 mod python;
 mod region;
+mod sbom;
 mod types;
 mod typescript;
 
@@ -38,11 +42,11 @@ const SURFACE_JSON: &str = "tests/conformance/surface.json";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let check = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["surface"] => false,
-        ["surface", "--check"] => true,
+    let (task, check) = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [task @ ("surface" | "sbom")] => (task, false),
+        [task @ ("surface" | "sbom"), "--check"] => (task, true),
         _ => {
-            eprintln!("usage: cargo run -p xtask -- surface [--check]");
+            eprintln!("usage: cargo run -p xtask -- surface|sbom [--check]");
             return ExitCode::from(2);
         }
     };
@@ -50,7 +54,17 @@ fn main() -> ExitCode {
         .parent()
         .expect("xtask/ sits in the workspace")
         .to_path_buf();
-    match run(&root, check) {
+    let (outcome, fix) = match task {
+        "surface" => (
+            run(&root, check),
+            "the mirrors above disagree with the core's declaration; run `make surface` and commit the result",
+        ),
+        _ => (
+            run_sbom(&root, check),
+            "the bills of materials above disagree with Cargo.lock; run `make sbom` and commit the result",
+        ),
+    };
+    match outcome {
         Ok(drift) if !check => {
             for place in &drift {
                 println!("rewrote {place}");
@@ -62,13 +76,11 @@ fn main() -> ExitCode {
             for place in &drift {
                 eprintln!("out of date: {place}");
             }
-            eprintln!(
-                "the mirrors above disagree with the core's declaration; run `make surface` and commit the result"
-            );
+            eprintln!("{fix}");
             ExitCode::FAILURE
         }
         Err(err) => {
-            eprintln!("xtask surface: {err}");
+            eprintln!("xtask {task}: {err}");
             ExitCode::FAILURE
         }
     }
@@ -106,6 +118,25 @@ fn run(root: &Path, check: bool) -> Result<Vec<String>, String> {
         for (path, before, after) in &files {
             if before != after {
                 write(&root.join(path), after)?;
+            }
+        }
+    }
+    Ok(drift)
+}
+
+/// Renders every package's bill of materials; returns the ones that differed (and, unless
+/// `check`, were rewritten).
+fn run_sbom(root: &Path, check: bool) -> Result<Vec<String>, String> {
+    let mut drift = Vec::new();
+    for package in &sbom::PACKAGES {
+        let text = sbom::render(root, package)?;
+        let path = root.join(package.path);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            drift.push(package.path.to_owned());
+            if !check {
+                std::fs::create_dir_all(path.parent().expect("sbom/ is a folder"))
+                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                write(&path, &text)?;
             }
         }
     }
