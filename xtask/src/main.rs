@@ -3,8 +3,10 @@
 //! files that hold them, or with `--check` fails when one of them has drifted.
 //!
 //! `cargo run -p xtask -- sbom [--check]`: renders the CycloneDX bill of materials of the wheel
-//! and of the npm package (`sbom/`), or with `--check` fails when the lockfile has moved on.
+//! and of the npm package (`sbom/`) and the README's table of direct dependencies, or with
+//! `--check` fails when the lockfile has moved on.
 
+mod dependencies;
 mod python;
 mod region;
 mod sbom;
@@ -138,6 +140,15 @@ fn run_sbom(root: &Path, check: bool) -> Result<Vec<String>, String> {
                     .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
                 write(&path, &text)?;
             }
+        }
+    }
+    let region = Region::new("README.md", "dependencies", dependencies::table(root)?);
+    let readme = read(&root.join(region.path))?;
+    let rendered = region.render_into(&readme)?;
+    if rendered != readme {
+        drift.push(format!("{} (region {})", region.path, region.name));
+        if !check {
+            write(&root.join(region.path), &rendered)?;
         }
     }
     Ok(drift)

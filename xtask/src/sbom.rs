@@ -158,6 +158,31 @@ pub fn render(root: &Path, package: &Package) -> Result<String, String> {
     Ok(text)
 }
 
+/// `(name, version, licence)` of each crate `krate`'s manifest names (normal and build
+/// dependencies), leaving out the workspace's own.
+pub fn direct_dependencies(
+    root: &Path,
+    krate: &str,
+) -> Result<Vec<(String, String, String)>, String> {
+    let tree = cargo_tree(root, krate, "normal,build")?;
+    let top = tree
+        .crates
+        .keys()
+        .find(|id| id.name == krate)
+        .ok_or_else(|| format!("cargo tree did not list {krate}"))?;
+    Ok(tree
+        .edges
+        .get(top)
+        .into_iter()
+        .flatten()
+        .filter(|id| tree.crates[*id].workspace_path.is_none())
+        .map(|id| {
+            let licence = spdx(&tree.crates[id].licence);
+            (id.name.clone(), id.version.clone(), licence)
+        })
+        .collect())
+}
+
 /// The package's version, and a check that it declares no runtime dependency of its host: the
 /// SBOM lists the Rust tree alone because that is the whole of what installing the package brings.
 fn package_version(root: &Path, package: &Package) -> Result<String, String> {
@@ -314,16 +339,20 @@ fn licences(licence: &str) -> Result<Value, String> {
     if licence.trim().is_empty() {
         return Err("a crate without a licence".to_owned());
     }
-    let expression = licence
-        .split('/')
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    let expression = spdx(licence);
     Ok(if expression.contains(' ') {
         json!([{ "expression": expression }])
     } else {
         json!([{ "license": { "id": expression } }])
     })
+}
+
+fn spdx(licence: &str) -> String {
+    licence
+        .split('/')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 fn read(path: &Path) -> Result<String, String> {
