@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
@@ -22,6 +23,10 @@ use crate::logging::TARGET;
 pub const STORE_TIMEOUT: Duration = Duration::from_millis(250);
 /// How long calls skip a store that just failed before one of them tries it again.
 const STORE_PAUSE: Duration = Duration::from_secs(1);
+/// How long opening a cluster's connections (every node, then its slot map) may take. It runs in
+/// a task of its own, so a call still gives up after [`STORE_TIMEOUT`], but a far or loaded
+/// cluster that needs longer is ready for the calls that come after.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 const SCRIPT: &str = include_str!("budget.lua");
 
@@ -91,7 +96,7 @@ impl StoreUrl {
             )),
             nodes => Target::Cluster(Box::new(
                 ClusterClient::builder(nodes.iter().map(String::as_str))
-                    .connection_timeout(STORE_TIMEOUT)
+                    .connection_timeout(CONNECT_TIMEOUT)
                     .response_timeout(STORE_TIMEOUT)
                     .retries(1)
                     .build()
@@ -101,6 +106,7 @@ impl StoreUrl {
     }
 }
 
+#[derive(Clone)]
 pub(crate) enum Target {
     Single(Box<redis::Client>),
     Cluster(Box<ClusterClient>),
@@ -161,51 +167,83 @@ impl Reply {
     }
 }
 
+/// Opening a connection, in a task of its own; every call that needs it awaits the same one.
+type Opening = Shared<BoxFuture<'static, std::result::Result<Connection, String>>>;
+
+#[derive(Default)]
+enum LinkState {
+    #[default]
+    Closed,
+    Opening(Opening),
+    Open(Connection),
+}
+
 /// A store's connection: opened on first use, shared by the calls, dropped after a failure.
+///
+/// Opening runs in a spawned task, so a call that gives up after [`STORE_TIMEOUT`] does not
+/// cancel it: the calls after it find the connection ready instead of starting over, and a
+/// store whose connections take longer than one call may wait (a far cluster over TLS) still
+/// becomes usable.
 pub(crate) struct Link {
     target: Target,
-    connection: Mutex<Option<Connection>>,
-    /// Lets one call open the connection while the others wait for it.
-    connecting: tokio::sync::Mutex<()>,
+    state: Mutex<LinkState>,
 }
 
 impl Link {
     pub(crate) fn new(target: Target) -> Link {
         Link {
             target,
-            connection: Mutex::new(None),
-            connecting: tokio::sync::Mutex::new(()),
+            state: Mutex::new(LinkState::Closed),
         }
     }
 
     /// The connection, opened on first use (see [`Target::open`]).
-    pub(crate) async fn connect(&self) -> redis::RedisResult<Connection> {
-        if let Some(connection) = self.opened() {
-            return Ok(connection);
+    pub(crate) async fn connect(&self) -> std::result::Result<Connection, String> {
+        let opening = {
+            let mut state = self.state();
+            match &*state {
+                LinkState::Open(connection) => return Ok(connection.clone()),
+                LinkState::Opening(opening) => opening.clone(),
+                LinkState::Closed => {
+                    let target = self.target.clone();
+                    let task = tokio::spawn(async move { target.open().await });
+                    let opening = async move {
+                        match task.await {
+                            Ok(opened) => opened.map_err(|e| e.to_string()),
+                            Err(e) => Err(e.to_string()),
+                        }
+                    }
+                    .boxed()
+                    .shared();
+                    *state = LinkState::Opening(opening.clone());
+                    opening
+                }
+            }
+        };
+        let opened = opening.clone().await;
+        let mut state = self.state();
+        // Only the opening this call awaited is settled here: a reset since then wins.
+        if matches!(&*state, LinkState::Opening(current) if current.ptr_eq(&opening)) {
+            *state = match &opened {
+                Ok(connection) => LinkState::Open(connection.clone()),
+                Err(_) => LinkState::Closed,
+            };
         }
-        let _gate = self.connecting.lock().await;
-        if let Some(connection) = self.opened() {
-            return Ok(connection);
-        }
-        let connection = self.target.open().await?;
-        *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = Some(connection.clone());
-        Ok(connection)
+        opened
     }
 
-    fn opened(&self) -> Option<Connection> {
-        self.connection
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    fn state(&self) -> std::sync::MutexGuard<'_, LinkState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Drops the connection after a failure: redis-rs would hand the next call the error of its
     /// own failed reconnect even after the store is back, so the next call opens a fresh one.
+    /// An opening still under way is kept: it is the fresh one.
     pub(crate) fn reset(&self) {
-        self.connection
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let mut state = self.state();
+        if matches!(&*state, LinkState::Open(_)) {
+            *state = LinkState::Closed;
+        }
     }
 }
 
@@ -319,15 +357,21 @@ impl RedisStore {
             .arg(slots);
         let answer = tokio::time::timeout(STORE_TIMEOUT, async {
             let reply: Vec<i64> = match self.link.connect().await? {
-                Connection::Single(mut c) => invocation.invoke_async(&mut c).await?,
-                Connection::Cluster(mut c) => invocation.invoke_async(&mut c).await?,
+                Connection::Single(mut c) => invocation
+                    .invoke_async(&mut c)
+                    .await
+                    .map_err(|e| e.to_string())?,
+                Connection::Cluster(mut c) => invocation
+                    .invoke_async(&mut c)
+                    .await
+                    .map_err(|e| e.to_string())?,
             };
-            Ok::<_, redis::RedisError>(reply)
+            Ok::<_, String>(reply)
         })
         .await;
         let reply = match answer {
             Ok(Ok(reply)) => reply,
-            Ok(Err(err)) => return Err(self.failed(format!("{err}"))),
+            Ok(Err(err)) => return Err(self.failed(err)),
             Err(_) => return Err(self.failed(format!("no answer within {STORE_TIMEOUT:?}"))),
         };
         self.answered();
