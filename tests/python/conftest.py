@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import os
 import pathlib
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -28,6 +29,30 @@ def png(tag: int = 2) -> bytes:
 
 def vectors(name: str) -> Any:
     return json.loads((CONFORMANCE / name).read_text(encoding="utf-8"))
+
+
+def _iso(when: Optional[datetime.datetime]) -> Optional[str]:
+    if when is None:
+        return None
+    assert when.utcoffset() == datetime.timedelta(0)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def webhook_fields(hook: argos_addon.FaceAuthWebhook) -> Dict[str, Any]:
+    """A parsed webhook as the conformance vectors (webhooks.json) write its ``expect``."""
+    return {
+        "auth_id": hook.auth_id,
+        "submission_id": hook.submission_id,
+        "auth_status": hook.auth_status,
+        "create_time": _iso(hook.create_time),
+        "user_id": hook.user_id,
+        "cf1": hook.cf1,
+        "cf2": hook.cf2,
+        "cf3": hook.cf3,
+        "token_id": hook.token_id,
+        "reference": hook.reference.to_dict() if hook.reference else None,
+        "version": hook.version,
+    }
 
 
 # Never passed on to a child process: with them a child could reach the real API (ARGOS_API_KEY

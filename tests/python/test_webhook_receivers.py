@@ -16,7 +16,6 @@ it warns that httpx is deprecated there).
 
 from __future__ import annotations
 
-import datetime
 import functools
 import importlib.util
 import inspect
@@ -26,7 +25,7 @@ import pathlib
 import socket
 import sys
 import types
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Tuple
 
 import pytest
 from fastapi import FastAPI, Request
@@ -38,7 +37,7 @@ from flask.typing import ResponseReturnValue
 import argos_addon
 from argos_addon.webhooks import DEFAULT_MAX_BYTES, SeenWebhooks, read_webhook
 
-from conftest import vectors
+from conftest import vectors, webhook_fields
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "webhooks"
@@ -69,30 +68,6 @@ def _deliveries() -> List[Any]:
 DELIVERIES = _deliveries()
 
 
-def _iso(when: Optional[datetime.datetime]) -> Optional[str]:
-    if when is None:
-        return None
-    assert when.utcoffset() == datetime.timedelta(0)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def _fields(hook: argos_addon.FaceAuthWebhook) -> Dict[str, Any]:
-    """What test_conformance.py compares to a case's ``expect``."""
-    return {
-        "auth_id": hook.auth_id,
-        "submission_id": hook.submission_id,
-        "auth_status": hook.auth_status,
-        "create_time": _iso(hook.create_time),
-        "user_id": hook.user_id,
-        "cf1": hook.cf1,
-        "cf2": hook.cf2,
-        "cf3": hook.cf3,
-        "token_id": hook.token_id,
-        "reference": hook.reference.to_dict() if hook.reference else None,
-        "version": hook.version,
-    }
-
-
 def _padded(body: str, size: int) -> bytes:
     """``body`` followed by JSON whitespace, ``size`` bytes in all."""
     raw = body.encode()
@@ -120,7 +95,7 @@ def test_read_webhook_takes_the_raw_body(body: str, expect: Dict[str, Any], kind
     raw = body.encode()
     given: Any = {"bytes": raw, "str": body, "bytearray": bytearray(raw), "memoryview": memoryview(raw)}[kind]
     hook = read_webhook(given, api_key=KEY)
-    assert _fields(hook) == expect
+    assert webhook_fields(hook) == expect
     assert hook.to_dict() == argos_addon.parse_webhook(body, api_key=KEY).to_dict()
 
 
@@ -380,7 +355,7 @@ def test_each_receiver_parses_every_webhook(
 ) -> None:
     status, answer = receiver.post(PATH, body.encode())
     assert (status, answer) == (200, {"auth_id": expect["auth_id"], "status": expect["auth_status"]})
-    assert len(handled) == 1 and _fields(handled[0]) == expect
+    assert len(handled) == 1 and webhook_fields(handled[0]) == expect
 
 
 @pytest.mark.parametrize("case", WEBHOOKS["errors"], ids=[c["name"] for c in WEBHOOKS["errors"]])
