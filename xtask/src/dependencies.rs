@@ -1,20 +1,11 @@
 //! The README's table of direct dependencies: every crate the shipped crates (the core, the mock,
-//! both bindings) name in their manifests, with the locked version and licence from `cargo tree`
-//! and the reason it is there from [`REASONS`]. A new dependency without a reason fails
+//! both bindings: the workspace crates of the packages' graphs) name in their manifests, with the
+//! locked version and licence from `cargo tree` and the reason it is there from [`REASONS`]. A new dependency without a reason fails
 //! `make vet`, so each one is argued for where reviewers read it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use crate::sbom;
-
-/// The crates that end up in the packages.
-const SHIPPED: [&str; 4] = [
-    "argos-addon",
-    "argos-addon-mock",
-    "argos-addon-python",
-    "argos-addon-node",
-];
+use crate::sbom::Graph;
 
 const REASONS: &[(&str, &str)] = &[
     (
@@ -71,12 +62,10 @@ const REASONS: &[(&str, &str)] = &[
 ];
 
 /// The Markdown table, one row per direct dependency.
-pub fn table(root: &Path) -> Result<String, String> {
+pub fn table(graphs: &[Graph]) -> Result<String, String> {
     let mut rows: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for krate in SHIPPED {
-        for (name, version, licence) in sbom::direct_dependencies(root, krate)? {
-            rows.insert(name, (version, licence));
-        }
+    for (name, version, licence) in graphs.iter().flat_map(Graph::direct_dependencies) {
+        rows.insert(name, (version, licence));
     }
     let mut out = String::from("| crate | version | licence | why |\n| --- | --- | --- | --- |\n");
     for (name, (version, licence)) in &rows {

@@ -108,13 +108,8 @@ fn run(root: &Path, check: bool) -> Result<Vec<String>, String> {
             *text = rendered;
         }
     }
-    let surface = types::surface_json();
-    let surface_path = root.join(SURFACE_JSON);
-    if std::fs::read_to_string(&surface_path).ok().as_deref() != Some(surface.as_str()) {
+    if update(&root.join(SURFACE_JSON), &types::surface_json(), check)? {
         drift.push(SURFACE_JSON.to_owned());
-        if !check {
-            write(&surface_path, &surface)?;
-        }
     }
     if !check {
         for (path, before, after) in &files {
@@ -130,28 +125,39 @@ fn run(root: &Path, check: bool) -> Result<Vec<String>, String> {
 /// `check`, were rewritten).
 fn run_sbom(root: &Path, check: bool) -> Result<Vec<String>, String> {
     let mut drift = Vec::new();
+    let mut graphs = Vec::new();
     for package in &sbom::PACKAGES {
-        let text = sbom::render(root, package)?;
-        let path = root.join(package.path);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+        let graph = sbom::Graph::of(root, package)?;
+        if update(
+            &root.join(package.path),
+            &sbom::render(root, package, &graph)?,
+            check,
+        )? {
             drift.push(package.path.to_owned());
-            if !check {
-                std::fs::create_dir_all(path.parent().expect("sbom/ is a folder"))
-                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-                write(&path, &text)?;
-            }
         }
+        graphs.push(graph);
     }
-    let region = Region::new("README.md", "dependencies", dependencies::table(root)?);
-    let readme = read(&root.join(region.path))?;
-    let rendered = region.render_into(&readme)?;
-    if rendered != readme {
+    let region = Region::new("README.md", "dependencies", dependencies::table(&graphs)?);
+    let path = root.join(region.path);
+    if update(&path, &region.render_into(&read(&path)?)?, check)? {
         drift.push(format!("{} (region {})", region.path, region.name));
-        if !check {
-            write(&root.join(region.path), &rendered)?;
-        }
     }
     Ok(drift)
+}
+
+/// Whether the file at `path` differs from `text`; unless `check`, it is rewritten to it.
+fn update(path: &Path, text: &str, check: bool) -> Result<bool, String> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(false);
+    }
+    if !check {
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        }
+        write(path, text)?;
+    }
+    Ok(true)
 }
 
 fn read(path: &Path) -> Result<String, String> {

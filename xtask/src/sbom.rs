@@ -66,12 +66,43 @@ struct Tree {
     edges: BTreeMap<CrateId, BTreeSet<CrateId>>,
 }
 
+/// The crates one package's native crate builds with, and those of them linked into it.
+pub struct Graph {
+    all: Tree,
+    linked: Tree,
+}
+
+impl Graph {
+    pub fn of(root: &Path, package: &Package) -> Result<Graph, String> {
+        Ok(Graph {
+            all: cargo_tree(root, package.crate_name, "normal,build")?,
+            // In the module: normal edges only, and not through a proc-macro.
+            linked: cargo_tree(root, package.crate_name, "normal,no-proc-macro")?,
+        })
+    }
+
+    /// `(name, version, licence)` of each crate that a workspace crate of this graph names in its
+    /// manifest (normal and build dependencies), leaving out the workspace's own.
+    pub fn direct_dependencies(&self) -> impl Iterator<Item = (String, String, String)> + '_ {
+        let crates = &self.all.crates;
+        let workspace = |id: &CrateId| crates[id].workspace_path.is_some();
+        self.all
+            .edges
+            .iter()
+            .filter(move |(from, _)| workspace(from))
+            .flat_map(|(_, to)| to)
+            .filter(move |id| !workspace(id))
+            .map(|id| {
+                let licence = spdx(&crates[id].licence);
+                (id.name.clone(), id.version.clone(), licence)
+            })
+    }
+}
+
 /// Renders `package`'s document (pretty JSON, one trailing newline).
-pub fn render(root: &Path, package: &Package) -> Result<String, String> {
+pub fn render(root: &Path, package: &Package, graph: &Graph) -> Result<String, String> {
     let version = package_version(root, package)?;
-    let all = cargo_tree(root, package.crate_name, "normal,build")?;
-    // In the module: normal edges only, and not through a proc-macro.
-    let linked = cargo_tree(root, package.crate_name, "normal,no-proc-macro")?;
+    let Graph { all, linked } = graph;
     let checksums = lock_checksums(&read(&root.join("Cargo.lock"))?);
     let root_crate = all
         .crates
@@ -156,31 +187,6 @@ pub fn render(root: &Path, package: &Package) -> Result<String, String> {
     let mut text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
     text.push('\n');
     Ok(text)
-}
-
-/// `(name, version, licence)` of each crate `krate`'s manifest names (normal and build
-/// dependencies), leaving out the workspace's own.
-pub fn direct_dependencies(
-    root: &Path,
-    krate: &str,
-) -> Result<Vec<(String, String, String)>, String> {
-    let tree = cargo_tree(root, krate, "normal,build")?;
-    let top = tree
-        .crates
-        .keys()
-        .find(|id| id.name == krate)
-        .ok_or_else(|| format!("cargo tree did not list {krate}"))?;
-    Ok(tree
-        .edges
-        .get(top)
-        .into_iter()
-        .flatten()
-        .filter(|id| tree.crates[*id].workspace_path.is_none())
-        .map(|id| {
-            let licence = spdx(&tree.crates[id].licence);
-            (id.name.clone(), id.version.clone(), licence)
-        })
-        .collect())
 }
 
 /// The package's version, and a check that it declares no runtime dependency of its host: the
