@@ -202,15 +202,11 @@ async fn set_first(link: &Link, key: &str, ttl: Duration) -> Result<bool> {
     let mut set = redis::cmd("SET");
     set.arg(key).arg(1).arg("NX").arg("PX").arg(millis);
     let answer = tokio::time::timeout(STORE_TIMEOUT, async {
-        let reply: Option<String> = match link.connect().await? {
-            Connection::Single(mut c) => {
-                set.query_async(&mut c).await.map_err(|e| e.to_string())?
-            }
-            Connection::Cluster(mut c) => {
-                set.query_async(&mut c).await.map_err(|e| e.to_string())?
-            }
+        let reply: redis::RedisResult<Option<String>> = match link.connect().await? {
+            Connection::Single(mut c) => set.query_async(&mut c).await,
+            Connection::Cluster(mut c) => set.query_async(&mut c).await,
         };
-        Ok::<_, String>(reply)
+        reply.map_err(|e| e.to_string())
     })
     .await;
     let why = match answer {

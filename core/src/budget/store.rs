@@ -356,17 +356,11 @@ impl RedisStore {
             .arg(max_wait)
             .arg(slots);
         let answer = tokio::time::timeout(STORE_TIMEOUT, async {
-            let reply: Vec<i64> = match self.link.connect().await? {
-                Connection::Single(mut c) => invocation
-                    .invoke_async(&mut c)
-                    .await
-                    .map_err(|e| e.to_string())?,
-                Connection::Cluster(mut c) => invocation
-                    .invoke_async(&mut c)
-                    .await
-                    .map_err(|e| e.to_string())?,
+            let reply: redis::RedisResult<Vec<i64>> = match self.link.connect().await? {
+                Connection::Single(mut c) => invocation.invoke_async(&mut c).await,
+                Connection::Cluster(mut c) => invocation.invoke_async(&mut c).await,
             };
-            Ok::<_, String>(reply)
+            reply.map_err(|e| e.to_string())
         })
         .await;
         let reply = match answer {
