@@ -43,18 +43,29 @@ def redis_harness() -> Any:
     return module
 
 
-def overhead(bench: List[str], run: Callable[[List[str]], Dict[str, float]], runs: int) -> Dict[str, Dict[str, List[Dict[str, float]]]]:
+def overhead(bench: List[str], run: Callable[[List[str]], Dict[str, float]], runs: int) -> Dict[str, Any]:
     """(a) and (b) of the Rust core (`bench` is its argv without a workload) without a budget and
-    with one on a local Redis, interleaved so that the machine's drift falls on both alike."""
-    figures: Dict[str, Dict[str, List[Dict[str, float]]]] = {"latency": {}, "throughput": {}}
+    with one on a local Redis, interleaved so that the machine's drift falls on both alike; and,
+    for (a), without a budget but with the caller idle before each call for as long as a budgeted
+    call must wait at least ("pause"): what that idle alone costs the next call on this machine."""
+    figures: Dict[str, Any] = {"latency": {}, "throughput": {}}
     with redis_harness().RedisServer() as redis:
         budget = ["--budget-url", redis.url, "--rate-limit", UNREACHED_RATE]
         pid = int(redis.command("INFO", "server").split("process_id:")[1].split()[0])
+        # The least a budgeted call waits before it is sent: one round trip (a PING's), plus
+        # the script's own time in Redis (from a short budgeted run).
+        figures["ping_us"] = ping_us(redis.port)
+        redis.command("CONFIG", "RESETSTAT")
+        run([*bench, "--workload", "latency", "--count", "500", *budget])
+        figures["script_us"] = commandstats(redis.command("INFO", "commandstats"))["evalsha"]["usec_per_call"]
+        pause = ["--pause-us", str(round(figures["ping_us"] + figures["script_us"]))]
         for i in range(runs):
-            for workload in figures:
-                # Each run swaps which variant goes first.
-                for variant in (("none", "redis") if i % 2 == 0 else ("redis", "none")):
-                    argv = [*bench, "--workload", workload, *(budget if variant == "redis" else [])]
+            for workload in ("latency", "throughput"):
+                variants = ["none", "redis"] + (["pause"] if workload == "latency" else [])
+                # Each run turns the order round by one.
+                for variant in variants[i % len(variants) :] + variants[: i % len(variants)]:
+                    extra = {"none": [], "redis": budget, "pause": pause}[variant]
+                    argv = [*bench, "--workload", workload, *extra]
                     redis.command("CONFIG", "RESETSTAT")
                     cpu = cpu_seconds(pid)
                     result = run(argv)
@@ -70,6 +81,19 @@ def overhead(bench: List[str], run: Callable[[List[str]], Dict[str, float]], run
                     figures[workload].setdefault(variant, []).append(result)
                     print(f"fleet run {i + 1}/{runs} {workload:10} {variant:5} {result}", flush=True)
     return figures
+
+
+def ping_us(port: int) -> float:
+    """The p50 of one client's PING round trips to the Redis on `port` (redis-benchmark, C): the
+    least a call that waits for one round trip to the store can wait on this machine."""
+    out = subprocess.run(
+        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", "1", "-n", "20000", "-t", "ping_mbulk", "--csv"],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    ).stdout
+    header, row = [line.replace('"', "").split(",") for line in out.strip().splitlines()[-2:]]
+    return float(row[header.index("p50_latency_ms")]) * 1000
 
 
 def accuracy(runs: int) -> List[Dict[str, Any]]:
@@ -175,6 +199,29 @@ def commands_sent(info: str) -> Dict[str, int]:
     }
 
 
+def floor(over: Dict[str, Any], p50_added: float) -> Tuple[List[str], List[str]]:
+    """What any budget that waits for one store round trip before sending must add to (a) here:
+    a row of the overhead table and a paragraph."""
+    if "pause" not in over["latency"]:
+        return [], []
+    idle = statistics.median(p["p50_us"] - n["p50_us"] for p, n in zip(over["latency"]["pause"], over["latency"]["none"]))
+    ping, script = over["ping_us"], over["script_us"]
+    wait = ping + script
+    return [
+        f"| (a) p50 µs, no budget, the caller idle {wait:.0f} µs before each call (not timed) | "
+        f"{statistics.median(r['p50_us'] for r in over['latency']['pause']):,.0f} | — | |",
+    ], [
+        f"The floor of (a) on this machine: a budgeted call waits at least one Redis round trip ({ping:.0f} µs, the p50",
+        f"of redis-benchmark's PING, one client) plus the script's own time in Redis ({script:.0f} µs, commandstats), {wait:.0f} µs;",
+        f"and a call made after the machine idled that long (`--pause-us {wait:.0f}`, no budget) is {idle:+.0f} µs slower than",
+        "one made at once (the row above: a core that idles is halted, and waking it again costs this",
+        "VM tens of µs; a round trip's own two wake-ups are most of its time). So a budget that waits",
+        f"for one store round trip before sending, as the contract asks, adds at least {wait + idle:.0f} µs here with no",
+        f"work of its own; this one adds {p50_added:.0f}.",
+        "",
+    ]
+
+
 def render(fleet: Optional[Dict[str, Any]]) -> List[str]:
     if not fleet:
         return []
@@ -211,6 +258,8 @@ def render(fleet: Optional[Dict[str, Any]]) -> List[str]:
         ratio = paired(workload, field, lambda b, n: b / n)
         out.append(f"| {label} | {med(workload, 'none', field):,.0f} | {med(workload, 'redis', field):,.0f} | {ratio:.2f} |")
     ratio = paired("latency", "client_cpu_us", lambda b, n: b / n)
+    row, paragraph = floor(over, p50_added)
+    out += row
     out += [
         f"| (a) client CPU µs per call (calling thread + runtime workers) | {med('latency', 'none', 'client_cpu_us'):,.0f} | "
         f"{med('latency', 'redis', 'client_cpu_us'):,.0f} | {ratio:.2f} |",
@@ -221,6 +270,7 @@ def render(fleet: Optional[Dict[str, Any]]) -> List[str]:
         "The client, the mock and Redis share",
         "the machine's cores: where (b) is bound by CPU, the server's time comes off the rate.",
         "",
+        *paragraph,
         f"Accuracy: {WORKERS} processes (`core/examples/fleet_worker.rs`, {IN_FLIGHT} calls in flight each, `list_page`)",
         f"share `rate_limit={BUDGET}` through one Redis for {SECONDS} s, against the in-process mock of the Python",
         "package (`MockServer`, without throttling), which counts the requests of each whole UTC second.",

@@ -11,9 +11,11 @@
 //! `--budget-url URL --rate-limit R` runs the same workloads with the fleet budget on that Redis
 //! (bench/fleet.py measures its overhead with R far above the rate reached, so that only the
 //! store's round trip is measured); without them the client has no budget at all.
+//! `--pause-us N` idles the caller's thread N µs before each call of `latency`, outside the
+//! timed part: what an idle machine adds to the next call, as a round trip to Redis idles it.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use argos_addon::{Client, FaceImage, SubmitRequest};
 use bytes::Bytes;
@@ -28,6 +30,7 @@ struct Args {
     count: usize,
     budget_url: Option<String>,
     rate_limit: Option<f64>,
+    pause: Duration,
 }
 
 fn args() -> Args {
@@ -40,6 +43,7 @@ fn args() -> Args {
         count: 0,
         budget_url: None,
         rate_limit: None,
+        pause: Duration::ZERO,
     };
     let mut it = std::env::args().skip(1);
     while let (Some(flag), Some(value)) = (it.next(), it.next()) {
@@ -53,6 +57,9 @@ fn args() -> Args {
             "--budget-url" => args.budget_url = Some(value),
             "--rate-limit" => {
                 args.rate_limit = Some(value.parse().expect("--rate-limit is a number"))
+            }
+            "--pause-us" => {
+                args.pause = Duration::from_micros(value.parse().expect("--pause-us is a number"))
             }
             other => panic!("unknown flag {other}"),
         }
@@ -145,6 +152,9 @@ async fn main() {
             let mut micros: Vec<f64> = Vec::new();
             let before = threads();
             for _ in 0..calls {
+                if !args.pause.is_zero() {
+                    std::thread::sleep(args.pause);
+                }
                 let started = Instant::now();
                 if spawned {
                     // The bindings' shape: the call runs on a worker, the caller waits for it.

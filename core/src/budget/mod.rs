@@ -6,6 +6,7 @@ mod combine;
 mod local;
 mod store;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Days, Utc};
@@ -76,7 +77,7 @@ pub(crate) struct Budget {
     quota: Option<u64>,
     failure: BudgetFailure,
     local: LocalBudget,
-    store: Option<RedisStore>,
+    store: Option<Arc<RedisStore>>,
 }
 
 impl Budget {
@@ -85,7 +86,16 @@ impl Budget {
         let store = config
             .budget_url
             .as_ref()
-            .map(|url| RedisStore::new(url, &config.api_key, config.budget_failure))
+            .map(|url| {
+                RedisStore::new(
+                    url,
+                    &config.api_key,
+                    config.budget_failure,
+                    interval(config.rate_limit),
+                    config.daily_quota,
+                )
+                .map(Arc::new)
+            })
             .transpose()?;
         Ok(Budget {
             rate: config.rate_limit,
@@ -102,7 +112,7 @@ impl Budget {
     pub(crate) async fn admit(&self, max_wait: Duration) -> Result<()> {
         let admission = match &self.store {
             None => self.local.take(self.quota, max_wait),
-            Some(store) => match store.take(self.interval(), self.quota, max_wait).await {
+            Some(store) => match store.take(max_wait).await {
                 Ok(admission) => admission,
                 Err(why) => match self.failure {
                     BudgetFailure::Local => self.local.take(self.quota, max_wait),
@@ -175,13 +185,13 @@ impl Budget {
             healthy,
         }
     }
+}
 
-    /// The time between two of the fleet's slots; zero without a rate.
-    fn interval(&self) -> Duration {
-        self.rate.map_or(Duration::ZERO, |rate| {
-            Duration::try_from_secs_f64(1.0 / (rate * FLEET_PACE)).unwrap_or(Duration::MAX)
-        })
-    }
+/// The time between two of the fleet's slots; zero without a rate.
+fn interval(rate: Option<f64>) -> Duration {
+    rate.map_or(Duration::ZERO, |rate| {
+        Duration::try_from_secs_f64(1.0 / (rate * FLEET_PACE)).unwrap_or(Duration::MAX)
+    })
 }
 
 /// The next 00:00 UTC after `now`.
