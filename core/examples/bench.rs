@@ -11,13 +11,14 @@
 //! `--budget-url URL --rate-limit R` runs the same workloads with the fleet budget on that Redis
 //! (bench/fleet.py measures its overhead with R far above the rate reached, so that only the
 //! store's round trip is measured); without them the client has no budget at all.
-//! `--pause-us N` idles the caller's thread N µs before each call of `latency`, outside the
-//! timed part: what an idle machine adds to the next call, as a round trip to Redis idles it.
+//! `--raw-budget URL` runs, before each call of `latency` and inside its timed part, the budget's
+//! script on that Redis through redis-rs's blocking connection on the calling thread (no runtime,
+//! no task, no combining): the least any client could add for one script call per request.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use argos_addon::{Client, FaceImage, SubmitRequest};
+use argos_addon::{Client, FaceImage, SubmitRequest, budget_key_prefix};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
@@ -30,7 +31,7 @@ struct Args {
     count: usize,
     budget_url: Option<String>,
     rate_limit: Option<f64>,
-    pause: Duration,
+    raw_budget: Option<String>,
 }
 
 fn args() -> Args {
@@ -43,7 +44,7 @@ fn args() -> Args {
         count: 0,
         budget_url: None,
         rate_limit: None,
-        pause: Duration::ZERO,
+        raw_budget: None,
     };
     let mut it = std::env::args().skip(1);
     while let (Some(flag), Some(value)) = (it.next(), it.next()) {
@@ -58,9 +59,7 @@ fn args() -> Args {
             "--rate-limit" => {
                 args.rate_limit = Some(value.parse().expect("--rate-limit is a number"))
             }
-            "--pause-us" => {
-                args.pause = Duration::from_micros(value.parse().expect("--pause-us is a number"))
-            }
+            "--raw-budget" => args.raw_budget = Some(value),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -123,6 +122,42 @@ fn threads() -> [u64; 4] {
     totals
 }
 
+/// The budget's script, sent the leanest way: a blocking connection on the calling thread.
+struct RawBudget {
+    connection: redis::Connection,
+    script: redis::Script,
+    keys: [String; 2],
+}
+
+impl RawBudget {
+    fn open(url: &str, key: &str) -> Self {
+        let prefix = budget_key_prefix(key);
+        RawBudget {
+            connection: redis::Client::open(url)
+                .and_then(|c| c.get_connection())
+                .expect("the Redis of --raw-budget"),
+            script: redis::Script::new(include_str!("../src/budget/budget.lua")),
+            keys: ["budget", "clock"].map(|k| format!("{prefix}raw-{k}")),
+        }
+    }
+
+    /// One slot, 1 µs apart from the last (the client's interval at `rate_limit=1e6`).
+    fn take(&mut self) {
+        let reply: Vec<i64> = self
+            .script
+            .key(&self.keys[0])
+            .key(&self.keys[1])
+            .arg("take")
+            .arg(1)
+            .arg(0)
+            .arg(1_000_000)
+            .arg(1)
+            .invoke(&mut self.connection)
+            .expect("the script");
+        assert_eq!(reply[0], 1, "the slot was granted");
+    }
+}
+
 async fn gets(client: &Client, total: usize, in_flight: usize) {
     futures_util::stream::iter(0..total)
         .for_each_concurrent(in_flight, |_| async {
@@ -149,13 +184,17 @@ async fn main() {
         "latency" | "latency-spawned" => {
             let calls = count(2000);
             let spawned = args.workload == "latency-spawned";
+            let mut raw = args
+                .raw_budget
+                .as_deref()
+                .map(|url| RawBudget::open(url, &args.key));
             let mut micros: Vec<f64> = Vec::new();
             let before = threads();
             for _ in 0..calls {
-                if !args.pause.is_zero() {
-                    std::thread::sleep(args.pause);
-                }
                 let started = Instant::now();
+                if let Some(raw) = raw.as_mut() {
+                    raw.take();
+                }
                 if spawned {
                     // The bindings' shape: the call runs on a worker, the caller waits for it.
                     let client = client.clone();
