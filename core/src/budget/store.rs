@@ -30,12 +30,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 const SCRIPT: &str = include_str!("budget.lua");
 
-/// How long before its slot a call may go. tokio's timer ends a sleep on the first millisecond
-/// tick after its deadline, so a call that aims one tick early goes within [slot - 1 ms, slot),
-/// and one whose slot is due within the tick goes at once instead of up to a whole tick late
-/// (at 64 calls in flight, most of a batch's slots are microseconds apart). That is a burst of
-/// at most `rate_limit / 1000` calls: inside the contract's 1 %, and inside the 1 % the fleet's
-/// pace keeps free.
+/// How long before its slot a call may go. tokio's timer ends a sleep on a millisecond tick at
+/// or after its deadline, so a call that aims one tick early goes no earlier than 1 ms before
+/// its slot (and no longer up to a tick after it), and one whose slot is due within the tick
+/// goes at once (at 64 calls in flight, most of a batch's slots are microseconds apart). That
+/// is a burst of at most `rate_limit / 1000` calls: inside the contract's 1 %, and inside the
+/// 1 % the fleet's pace keeps free.
 const EARLY: Duration = Duration::from_millis(1);
 
 /// The validated `budget_url`: one Redis, or the nodes of a Redis Cluster. Its `Debug` hides
