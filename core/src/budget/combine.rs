@@ -316,15 +316,23 @@ mod tests {
         }
     }
 
-    fn spawn_take(
-        store: &Arc<Store>,
-        max_wait: Duration,
-    ) -> tokio::task::JoinHandle<Result<Admission, String>> {
+    fn spawn_take(store: &Arc<Store>, max_wait: Duration) -> Call {
         let store = store.clone();
         tokio::spawn(async move { take(&store, max_wait).await })
     }
 
-    async fn granted(task: tokio::task::JoinHandle<Result<Admission, String>>) -> u128 {
+    type Call = tokio::task::JoinHandle<Result<Admission, String>>;
+
+    /// A first caller, once its store call is under way, and `n` callers queued behind it.
+    async fn queued_behind_a_call(store: &Arc<Store>, n: usize) -> (Call, Vec<Call>) {
+        let first = spawn_take(store, SECOND);
+        until(|| store.calls().len() == 1).await;
+        let queued = (0..n).map(|_| spawn_take(store, SECOND)).collect();
+        until(|| store.combiner.state().queue.len() == n).await;
+        (first, queued)
+    }
+
+    async fn granted(task: Call) -> u128 {
         match tokio::time::timeout(Duration::from_secs(5), task).await {
             Ok(Ok(Ok(Admission::Granted { wait }))) => wait.as_millis(),
             other => panic!("{other:?}"),
@@ -348,10 +356,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn callers_queued_during_a_call_are_served_in_one_batch() {
         let store = Arc::new(Store::default());
-        let first = spawn_take(&store, SECOND);
-        until(|| store.calls().len() == 1).await;
-        let queued: Vec<_> = (0..10).map(|_| spawn_take(&store, SECOND)).collect();
-        until(|| store.combiner.state().queue.len() == 10).await;
+        let (first, queued) = queued_behind_a_call(&store, 10).await;
         store.go.add_permits(2);
         let mut waits = vec![granted(first).await];
         for task in queued {
@@ -397,10 +402,7 @@ mod tests {
             fail: true,
             ..Store::default()
         });
-        let first = spawn_take(&store, SECOND);
-        until(|| store.calls().len() == 1).await;
-        let queued: Vec<_> = (0..3).map(|_| spawn_take(&store, SECOND)).collect();
-        until(|| store.combiner.state().queue.len() == 3).await;
+        let (first, queued) = queued_behind_a_call(&store, 3).await;
         store.go.add_permits(2);
         for task in std::iter::once(first).chain(queued) {
             let answer = tokio::time::timeout(Duration::from_secs(5), task).await;
@@ -429,12 +431,9 @@ mod tests {
             hang_first: true,
             ..Store::open()
         });
-        let first = spawn_take(&store, SECOND);
-        until(|| store.calls().len() == 1).await;
-        let second = spawn_take(&store, SECOND);
-        until(|| store.combiner.state().queue.len() == 1).await;
+        let (first, mut queued) = queued_behind_a_call(&store, 1).await;
         first.abort();
-        granted(second).await;
+        granted(queued.remove(0)).await;
         assert_eq!(store.calls().len(), 2);
         assert!(store.idle());
     }
