@@ -193,24 +193,42 @@ def commands_sent(info: str) -> Dict[str, int]:
     }
 
 
-def floor(over: Dict[str, Any], p50_added: float) -> Tuple[List[str], List[str]]:
+Pair = Tuple[str, str]
+
+
+def pairs(over: Dict[str, Any], workload: str, field: str, variants: Pair = ("redis", "none")) -> List[Tuple[float, float]]:
+    """`field` of the two variants, run by run (both figures of a pair from the same run)."""
+    first, second = variants
+    return [(a[field], b[field]) for a, b in zip(over[workload][first], over[workload][second])]
+
+
+def paired(
+    over: Dict[str, Any], workload: str, field: str, combine: Callable[[float, float], float], variants: Pair = ("redis", "none")
+) -> float:
+    """The median over runs of combine(first variant, second), by default (with budget, without)."""
+    return float(statistics.median(combine(a, b) for a, b in pairs(over, workload, field, variants)))
+
+
+def med(over: Dict[str, Any], workload: str, variant: str, field: str) -> float:
+    return float(statistics.median(r[field] for r in over[workload][variant]))
+
+
+def floor(over: Dict[str, Any]) -> Tuple[List[str], List[str]]:
     """What any client that sends the budget's script before each request adds to (a) here: a
     row of the overhead table and a paragraph."""
     if "raw" not in over["latency"]:
         return [], []
-    raw = [r["p50_us"] - n["p50_us"] for r, n in zip(over["latency"]["raw"], over["latency"]["none"])]
-    least = statistics.median(raw)
-    ours = statistics.median(b["p50_us"] - r["p50_us"] for b, r in zip(over["latency"]["redis"], over["latency"]["raw"]))
-    script = statistics.median(r["script_us"] for r in over["latency"]["redis"])
+    raw = [a - b for a, b in pairs(over, "latency", "p50_us", ("raw", "none"))]
+    ours = paired(over, "latency", "p50_us", lambda a, b: a - b, ("redis", "raw"))
     return [
         f"| (a) p50 µs, no budget, the script sent first by a blocking client (`--raw-budget`) | "
-        f"{statistics.median(r['p50_us'] for r in over['latency']['raw']):,.0f} | — | |",
+        f"{med(over, 'latency', 'raw', 'p50_us'):,.0f} | — | |",
     ], [
-        f"The floor of (a) on this machine: the same GET preceded by the budget's script, sent the",
+        "The floor of (a) on this machine: the same GET preceded by the budget's script, sent the",
         "leanest way there is (redis-rs's blocking connection on the calling thread: no runtime, no",
-        f"task, no combining; the row above), is {least:+.0f} µs slower than without it (median of the runs'",
+        f"task, no combining; the row above), is {statistics.median(raw):+.0f} µs slower than without it (median of the runs'",
         f"differences; {min(raw):+.0f} to {max(raw):+.0f}). The parts: a PING round trip takes {over['ping_us']:.0f} µs (redis-benchmark,",
-        f"one client), the script {script:.0f} µs in Redis (commandstats), and the call after it is slower because",
+        f"one client), the script {med(over, 'latency', 'redis', 'script_us'):.0f} µs in Redis (commandstats), and the call after it is slower because",
         "the machine idled meanwhile (a core that idles is halted, and waking it costs this VM tens of",
         f"µs). The client's budget adds {ours:+.0f} µs to that floor: its connection task's wake-ups and the",
         "runtime's hand-offs.",
@@ -223,16 +241,8 @@ def render(fleet: Optional[Dict[str, Any]]) -> List[str]:
         return []
     over, runs = fleet["overhead"], fleet["accuracy"]
 
-    def paired(workload: str, field: str, combine: Callable[[float, float], float]) -> float:
-        """The median over runs of combine(with budget, without), both from the same run."""
-        pairs = zip(over[workload]["redis"], over[workload]["none"])
-        return statistics.median(combine(b[field], n[field]) for b, n in pairs)
-
-    def med(workload: str, variant: str, field: str) -> float:
-        return float(statistics.median(r[field] for r in over[workload][variant]))
-
-    p50_added = paired("latency", "p50_us", lambda b, n: b - n)
-    rate_ratio = paired("throughput", "rps", lambda b, n: b / n)
+    p50_added = paired(over, "latency", "p50_us", lambda b, n: b - n)
+    rate_ratio = paired(over, "throughput", "rps", lambda b, n: b / n)
     off = [r["delivered_rps"] / BUDGET - 1 for r in runs]
     worst = max(off, key=abs)
     busiest = max(r["busiest_second"] for r in runs)
@@ -251,18 +261,18 @@ def render(fleet: Optional[Dict[str, Any]]) -> List[str]:
         "| --- | ---: | ---: | ---: |",
     ]
     for label, workload, field in (("(a) p50 µs", "latency", "p50_us"), ("(a) p99 µs", "latency", "p99_us"), ("(b) req/s", "throughput", "rps")):
-        ratio = paired(workload, field, lambda b, n: b / n)
-        out.append(f"| {label} | {med(workload, 'none', field):,.0f} | {med(workload, 'redis', field):,.0f} | {ratio:.2f} |")
-    ratio = paired("latency", "client_cpu_us", lambda b, n: b / n)
-    row, paragraph = floor(over, p50_added)
+        ratio = paired(over, workload, field, lambda b, n: b / n)
+        out.append(f"| {label} | {med(over, workload, 'none', field):,.0f} | {med(over, workload, 'redis', field):,.0f} | {ratio:.2f} |")
+    ratio = paired(over, "latency", "client_cpu_us", lambda b, n: b / n)
+    row, paragraph = floor(over)
     out += row
     out += [
-        f"| (a) client CPU µs per call (calling thread + runtime workers) | {med('latency', 'none', 'client_cpu_us'):,.0f} | "
-        f"{med('latency', 'redis', 'client_cpu_us'):,.0f} | {ratio:.2f} |",
+        f"| (a) client CPU µs per call (calling thread + runtime workers) | {med(over, 'latency', 'none', 'client_cpu_us'):,.0f} | "
+        f"{med(over, 'latency', 'redis', 'client_cpu_us'):,.0f} | {ratio:.2f} |",
         "",
-        f"The Redis server's CPU per call (`/proc`): {med('latency', 'redis', 'redis_cpu_us'):.0f} µs in (a), "
-        f"{med('throughput', 'redis', 'redis_cpu_us'):.0f} µs in (b); EVALSHA's own time",
-        f"in the server (commandstats `usec_per_call`, wall time) is {med('throughput', 'redis', 'script_us'):.0f} µs in (b). "
+        f"The Redis server's CPU per call (`/proc`): {med(over, 'latency', 'redis', 'redis_cpu_us'):.0f} µs in (a), "
+        f"{med(over, 'throughput', 'redis', 'redis_cpu_us'):.0f} µs in (b); EVALSHA's own time",
+        f"in the server (commandstats `usec_per_call`, wall time) is {med(over, 'throughput', 'redis', 'script_us'):.0f} µs in (b). "
         "The client, the mock and Redis share",
         "the machine's cores: where (b) is bound by CPU, the server's time comes off the rate.",
         "",

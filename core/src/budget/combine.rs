@@ -115,11 +115,16 @@ impl<S: Slots> Taking<S> {
         }
     }
 
-    /// The callers queued until now (those that gave up left out), after any taken already.
+    /// The callers queued until now (those that gave up left out), after any taken already;
+    /// with none, taking ends.
     fn batch(&mut self) -> Vec<Waiter> {
         let mut batch = std::mem::take(&mut self.first);
         let mut state = self.source.combiner().state();
         batch.extend(state.queue.drain(..).filter(|w| !w.tell.is_closed()));
+        if batch.is_empty() {
+            state.taking = false;
+            self.done = true;
+        }
         batch
     }
 
@@ -177,13 +182,7 @@ impl<S: Slots> Taking<S> {
         loop {
             let batch = self.batch();
             if batch.is_empty() {
-                let mut state = self.source.combiner().state();
-                if state.queue.is_empty() {
-                    state.taking = false;
-                    self.done = true;
-                    return;
-                }
-                continue;
+                return;
             }
             self.serve(batch).await;
         }
